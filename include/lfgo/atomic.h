@@ -1,0 +1,100 @@
+/*
+ * lfgo/atomic.h - the one atomics layer of lfgo.
+ *
+ * Every atomic access in lfgo, in the library and in the inline fast paths of
+ * the public headers, goes through the macros below.  Each use site names its
+ * memory order explicitly (memory_order_relaxed, _acquire, _release, _acq_rel
+ * or _seq_cst), and every order weaker than seq_cst carries a comment at the
+ * site saying which access it pairs with and why that is enough.
+ *
+ * Building with LFGO_FORCE_SEQ_CST (the CMake option of the same name) turns
+ * every site into seq_cst in this one place: the ordering ablation.  It is a
+ * PUBLIC definition of the lfgo target, so code that inlines lfgo fast paths
+ * sees the same orders as the library.
+ *
+ * The header compiles as C11 (<stdatomic.h>) and as C++11 or later (<atomic>):
+ * LFGO_ATOMIC(T) is _Atomic(T) in C and std::atomic<T> in C++, which have the
+ * same size, alignment and representation for the lock-free integer types lfgo
+ * uses (checked below).  Only integer types of 4 and 8 bytes are used.
+ *
+ * Standalone fences are avoided: ThreadSanitizer does not model them.  Sites
+ * that need one say so and use lfgo_atomic_fence().
+ */
+#ifndef LFGO_ATOMIC_H
+#define LFGO_ATOMIC_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+#include <atomic>
+#define LFGO_ATOMIC(T) std::atomic<T>
+#define LFGO_ATOMIC_NS std::
+/* The C names, imported so that inline bodies read the same in C and C++. */
+using std::memory_order_relaxed;
+using std::memory_order_acquire;
+using std::memory_order_release;
+using std::memory_order_acq_rel;
+using std::memory_order_seq_cst;
+static_assert(sizeof(std::atomic<uint32_t>) == 4 && alignof(std::atomic<uint32_t>) == 4,
+              "lfgo assumes std::atomic<uint32_t> is laid out as _Atomic(uint32_t)");
+static_assert(sizeof(std::atomic<uint64_t>) == 8 && alignof(std::atomic<uint64_t>) == 8,
+              "lfgo assumes std::atomic<uint64_t> is laid out as _Atomic(uint64_t)");
+#else
+#include <stdatomic.h>
+#define LFGO_ATOMIC(T) _Atomic(T)
+#define LFGO_ATOMIC_NS
+_Static_assert(sizeof(_Atomic(uint64_t)) == 8, "lfgo needs 8-byte lock-free atomics");
+#endif
+
+#if defined(LFGO_FORCE_SEQ_CST)
+#define LFGO_ORD(o) LFGO_ATOMIC_NS memory_order_seq_cst
+#else
+#define LFGO_ORD(o) (o)
+#endif
+
+/* Plain accesses. */
+#define lfgo_atomic_load(p, o) LFGO_ATOMIC_NS atomic_load_explicit((p), LFGO_ORD(o))
+#define lfgo_atomic_store(p, v, o) LFGO_ATOMIC_NS atomic_store_explicit((p), (v), LFGO_ORD(o))
+
+/* Read-modify-writes; each returns the value before the operation. */
+#define lfgo_atomic_fetch_add(p, v, o) LFGO_ATOMIC_NS atomic_fetch_add_explicit((p), (v), LFGO_ORD(o))
+#define lfgo_atomic_fetch_sub(p, v, o) LFGO_ATOMIC_NS atomic_fetch_sub_explicit((p), (v), LFGO_ORD(o))
+#define lfgo_atomic_fetch_or(p, v, o) LFGO_ATOMIC_NS atomic_fetch_or_explicit((p), (v), LFGO_ORD(o))
+#define lfgo_atomic_fetch_and(p, v, o) LFGO_ATOMIC_NS atomic_fetch_and_explicit((p), (v), LFGO_ORD(o))
+#define lfgo_atomic_xchg(p, v, o) LFGO_ATOMIC_NS atomic_exchange_explicit((p), (v), LFGO_ORD(o))
+
+/*
+ * Compare-and-swap: *expp is updated with the current value on failure.
+ * `os` is the order on success, `of` on failure (no stronger than `os`).
+ */
+#define lfgo_atomic_cas_weak(p, expp, des, os, of) \
+    LFGO_ATOMIC_NS atomic_compare_exchange_weak_explicit((p), (expp), (des), LFGO_ORD(os), LFGO_ORD(of))
+#define lfgo_atomic_cas_strong(p, expp, des, os, of) \
+    LFGO_ATOMIC_NS atomic_compare_exchange_strong_explicit((p), (expp), (des), LFGO_ORD(os), LFGO_ORD(of))
+
+/* A standalone fence.  TSan does not model fences: a site using one says how
+ * it is made visible to TSan (usually: a seq_cst RMW instead under TSan). */
+#define lfgo_atomic_fence(o) LFGO_ATOMIC_NS atomic_thread_fence(LFGO_ORD(o))
+
+/* Stops the compiler, not the CPU, from moving memory accesses across it. */
+#define lfgo_compiler_barrier() LFGO_ATOMIC_NS atomic_signal_fence(LFGO_ATOMIC_NS memory_order_seq_cst)
+
+/* Tells the CPU this is a spin-wait loop (PAUSE on x86, YIELD on Arm). */
+#if defined(__x86_64__) || defined(__i386__)
+#define lfgo_cpu_relax() __builtin_ia32_pause()
+#elif defined(__aarch64__) || defined(__arm__)
+#define lfgo_cpu_relax() __asm__ __volatile__("yield" ::: "memory")
+#else
+#define lfgo_cpu_relax() lfgo_compiler_barrier()
+#endif
+
+/* Whether this translation unit is built with ThreadSanitizer. */
+#if defined(__SANITIZE_THREAD__)
+#define LFGO_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define LFGO_TSAN 1
+#endif
+#endif
+
+#endif /* LFGO_ATOMIC_H */

@@ -1,0 +1,12 @@
+/*
+ * lfgo/lfgo.h - the umbrella header: every lfgo primitive and its
+ * lock-based twin.  Compiles as C11 and as C++17 (extern "C").
+ */
+#ifndef LFGO_LFGO_H
+#define LFGO_LFGO_H
+
+#include "lfgo/common.h"
+#include "lfgo/wg.h"
+#include "lfgo/twin/wg.h"
+
+#endif /* LFGO_LFGO_H */

@@ -1,0 +1,115 @@
+/*
+ * lfgo/wg.h - WaitGroup: Go's sync.WaitGroup for C.
+ *
+ *     lfgo_wg wg = LFGO_WG_INIT;
+ *     lfgo_wg_add(&wg, 1);            // before starting each task
+ *     ... in the task:  lfgo_wg_done(&wg);
+ *     lfgo_wg_wait(&wg);              // until every task called done
+ *
+ * Memory ordering contract (C11 terms):
+ *  - Every lfgo_wg_add/lfgo_wg_done is a release on the WaitGroup; a done()
+ *    that brings the counter to zero synchronizes-with the return of every
+ *    lfgo_wg_wait, lfgo_wg_wait_until (returning LFGO_OK) and lfgo_wg_try_wait
+ *    (returning LFGO_OK) that observes that zero.  So everything a task wrote
+ *    before its done() is visible after the wait returns.
+ *  - Nothing else is ordered: add() does not synchronize with other add()s for
+ *    the caller's data, and a wait that times out orders nothing.
+ *
+ * Cost: add() and done() are one atomic fetch_add, inlined, with no system
+ * call unless a waiter is asleep and the counter reaches zero.
+ *
+ * Misuse (reported through lfgo_set_misuse_handler's handler, as Go panics):
+ *  - "negative WaitGroup counter" (more done() than add());
+ *  - "WaitGroup counter overflow" (more than INT32_MAX outstanding, or a
+ *    delta outside the int32_t range);
+ *  - "Add called concurrently with Wait" (an add() from zero that races with
+ *    the release of waiters, detected as Go detects it);
+ *  - a NULL WaitGroup or deadline;
+ *  - lfgo_wg_destroy with a nonzero counter.
+ * Unlike Go, reusing a WaitGroup before a previous wait() has returned is
+ * safe here: waiters wait for a change of a release epoch, not for a token.
+ */
+#ifndef LFGO_WG_H
+#define LFGO_WG_H
+
+#include <stdint.h>
+
+#include "lfgo/atomic.h"
+#include "lfgo/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct lfgo_wg {
+    /* High 32 bits: the counter, as int32_t.  Bit 0: a waiter may be asleep
+     * (LFGO__WG_WAITER).  Bits 1..31 are zero. */
+    LFGO_ATOMIC(uint64_t) state;
+    /* Futex word: incremented each time waiters are released. */
+    LFGO_ATOMIC(uint32_t) epoch;
+    uint32_t reserved_;
+} lfgo_wg;
+
+/* Static initialiser (in C++ it needs C++17). */
+#define LFGO_WG_INIT {0, 0, 0}
+
+#define LFGO__WG_WAITER ((uint64_t)1)
+
+/* Initialises / finishes a WaitGroup in caller memory.  destroy reports
+ * misuse if the counter is not zero (tasks outstanding or waiters asleep). */
+LFGO_API void lfgo_wg_init(lfgo_wg *wg);
+LFGO_API void lfgo_wg_destroy(lfgo_wg *wg);
+
+/* Out of line: everything but the fast path. */
+LFGO_API void lfgo__wg_add_slow(lfgo_wg *wg, int64_t delta, uint64_t old);
+LFGO_API void lfgo__wg_null(const char *func);
+
+/*
+ * Adds delta (which may be negative) to the counter.  Call add(n) before
+ * starting the n tasks it counts, not from inside them.
+ */
+static inline void lfgo_wg_add(lfgo_wg *wg, int64_t delta)
+{
+    if (__builtin_expect(wg == 0, 0)) {
+        lfgo__wg_null("lfgo_wg_add");
+        return;
+    }
+    if (__builtin_expect(delta < INT32_MIN || delta > INT32_MAX, 0)) {
+        lfgo__wg_add_slow(wg, delta, 0);
+        return;
+    }
+    /* acq_rel: release publishes the caller's writes to the done() that
+     * brings the counter to zero; acquire lets that releasing done() carry
+     * every earlier done()'s writes on to the epoch increment that waiters
+     * acquire (lfgo__wg_add_slow). */
+    uint64_t old = lfgo_atomic_fetch_add(&wg->state, (uint64_t)delta << 32, memory_order_acq_rel);
+    int64_t v = (int64_t)(int32_t)(old >> 32) + delta;
+    if (__builtin_expect(v > 0 && v <= INT32_MAX && !(old & LFGO__WG_WAITER), 1))
+        return;
+    lfgo__wg_add_slow(wg, delta, old);
+}
+
+/* add(-1): a task is finished. */
+static inline void lfgo_wg_done(lfgo_wg *wg)
+{
+    lfgo_wg_add(wg, -1);
+}
+
+/* Blocks until the counter is zero (returns at once if it is). */
+LFGO_API void lfgo_wg_wait(lfgo_wg *wg);
+
+/* LFGO_OK if the counter is zero now, else LFGO_WOULDBLOCK.  Never blocks. */
+LFGO_API lfgo_status lfgo_wg_try_wait(lfgo_wg *wg);
+
+/* wait() with an absolute CLOCK_MONOTONIC deadline: LFGO_OK or LFGO_TIMEOUT.
+ * A deadline in the past checks once. */
+LFGO_API lfgo_status lfgo_wg_wait_until(lfgo_wg *wg, const struct timespec *deadline);
+
+/* The current counter (a snapshot; for tests and diagnostics). */
+LFGO_API int32_t lfgo_wg_count(const lfgo_wg *wg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LFGO_WG_H */

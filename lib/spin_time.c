@@ -1,0 +1,70 @@
+/*
+ * lib/spin.c - the bounded spin that comes before parking.
+ *
+ * The budget is chosen from measurements on the project machine; the numbers
+ * and the program that reproduces them are in docs/design.md ("Spin budget").
+ * PAUSE rounds back off exponentially (1, 2, 4, ... up to 32 PAUSEs per round)
+ * so that a spinner polls the shared line less often the longer it waits.
+ */
+#include <errno.h>
+#include <sched.h>
+
+#include "park.h"
+
+#ifndef LFGO__SPIN_PAUSES
+#define LFGO__SPIN_PAUSES 12u /* rounds of PAUSE: 1+2+4+8+16+32*7 = 255 PAUSEs */
+#endif
+#ifndef LFGO__SPIN_YIELDS
+#define LFGO__SPIN_YIELDS 4u /* then this many sched_yield() calls */
+#endif
+
+bool lfgo__spin(lfgo__spinner *s)
+{
+    uint32_t r = s->round++;
+    if (r < LFGO__SPIN_PAUSES) {
+        uint32_t n = 1u << (r < 5 ? r : 5);
+        for (uint32_t i = 0; i < n; i++)
+            lfgo_cpu_relax();
+        return true;
+    }
+    if (r < LFGO__SPIN_PAUSES + LFGO__SPIN_YIELDS) {
+        sched_yield();
+        return true;
+    }
+    s->round = LFGO__SPIN_PAUSES + LFGO__SPIN_YIELDS; /* stay exhausted */
+    return false;
+}
+
+bool lfgo__deadline_passed(const struct timespec *deadline)
+{
+    if (!deadline)
+        return false;
+    struct timespec now = lfgo_now();
+    return now.tv_sec > deadline->tv_sec ||
+           (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
+}
+
+struct timespec lfgo_now(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+        lfgo__die("lfgo_now", "clock_gettime(CLOCK_MONOTONIC) failed", errno);
+    return ts;
+}
+
+struct timespec lfgo_deadline_after_ns(int64_t ns)
+{
+    struct timespec ts = lfgo_now();
+    int64_t nsec = (int64_t)ts.tv_nsec + ns % 1000000000;
+    int64_t sec = (int64_t)ts.tv_sec + ns / 1000000000;
+    if (nsec >= 1000000000) {
+        nsec -= 1000000000;
+        sec++;
+    } else if (nsec < 0) {
+        nsec += 1000000000;
+        sec--;
+    }
+    ts.tv_sec = (time_t)sec;
+    ts.tv_nsec = (long)nsec;
+    return ts;
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what is missing, then configures, builds and
+# tests every CI preset (plain optimised build with the full stress counts,
+# ThreadSanitizer, AddressSanitizer+UBSan, the portable parking fallback).
+#   scripts/test.sh                 all of them
+#   scripts/test.sh tsan release    only these presets
+set -uo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh test || exit 1
+presets=("$@")
+[ ${#presets[@]} -gt 0 ] || presets=(release tsan asan-ubsan fallback)
+export TSAN_OPTIONS="${TSAN_OPTIONS:-second_deadlock_stack=1 halt_on_error=1}"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}"
+passed=0; failed=0; bad=()
+for p in "${presets[@]}"; do
+  echo "=== preset $p ==="
+  start=$SECONDS
+  log=build/$p-ctest.log
+  mkdir -p build
+  cmake --workflow --preset "$p" 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -1)
+  if [[ $line =~ ([0-9]+)\ tests?\ failed\ out\ of\ ([0-9]+) ]]; then
+    f=${BASH_REMATCH[1]}; t=${BASH_REMATCH[2]}
+    passed=$((passed + t - f)); failed=$((failed + f))
+  fi
+  if [ "$rc" -ne 0 ] || [ -z "$line" ]; then
+    bad+=("$p"); [ -n "$line" ] || failed=$((failed + 1))
+  fi
+  echo "=== preset $p: exit $rc, $((SECONDS - start)) s ==="
+done
+[ ${#bad[@]} -eq 0 ] || echo "failing presets: ${bad[*]}"
+echo "${passed} passed, ${failed} failed"
+[ ${#bad[@]} -eq 0 ]
