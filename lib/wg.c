@@ -76,12 +76,11 @@ void lfgo__wg_add_slow(lfgo_wg *wg, int64_t delta, uint64_t old)
         return;
     }
     int64_t v = (int64_t)counter_of(old) + delta;
-    if (v < 0) {
-        lfgo__misuse("lfgo_wg_add", "negative WaitGroup counter");
-        return;
-    }
-    if (v > INT32_MAX) {
-        lfgo__misuse("lfgo_wg_add", "WaitGroup counter overflow");
+    if (v < 0 || v > INT32_MAX) {
+        /* Undo the add, so that a handler that returns leaves the counter
+         * as it was.  relaxed: misuse; no data is published by the undo. */
+        lfgo_atomic_fetch_sub(&wg->state, (uint64_t)delta << 32, memory_order_relaxed);
+        lfgo__misuse("lfgo_wg_add", v < 0 ? "negative WaitGroup counter" : "WaitGroup counter overflow");
         return;
     }
     if (!(old & LFGO__WG_WAITER))

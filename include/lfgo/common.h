@@ -10,7 +10,10 @@
  *    through one misuse handler.  The default handler prints
  *    "lfgo: misuse: <function>: <what>" to stderr and aborts.  An embedder may
  *    install its own; if it returns, the offending call returns LFGO_MISUSE
- *    (or nothing, for void functions) without having changed the object.
+ *    (or nothing, for void functions).  Where the misuse is detected before
+ *    the object changes (a negative WaitGroup counter, a double close, a NULL
+ *    object) the object is left as it was; otherwise its state is unspecified,
+ *    as after a Go panic.
  *  - A system call failure that cannot happen dies loudly through the same path.
  */
 #ifndef LFGO_COMMON_H
@@ -53,7 +56,10 @@ LFGO_API const char *lfgo_status_str(lfgo_status s);
  */
 typedef void (*lfgo_misuse_fn)(const char *func, const char *what, void *ctx);
 
-/* Installs `fn` (NULL restores the default) and returns the previous one. */
+/* Installs `fn` (NULL restores the default) and returns the previous one
+ * (NULL for the default).  Install it before threads use lfgo: a change
+ * racing with a report on another thread may call the old handler with the
+ * new context. */
 LFGO_API lfgo_misuse_fn lfgo_set_misuse_handler(lfgo_misuse_fn fn, void *ctx);
 
 /* Internal: reports a misuse through the installed handler. */
