@@ -55,6 +55,12 @@ typedef struct lfgo_wg {
 
 #define LFGO__WG_WAITER ((uint64_t)1)
 
+/* The order of the add/done fetch_add.  Only tests/weakened/ overrides it, to
+ * show that ThreadSanitizer catches the race a weaker order would cause. */
+#ifndef LFGO__WG_ADD_ORDER
+#define LFGO__WG_ADD_ORDER memory_order_acq_rel
+#endif
+
 /* Initialises / finishes a WaitGroup in caller memory.  destroy reports
  * misuse if the counter is not zero (tasks outstanding or waiters asleep). */
 LFGO_API void lfgo_wg_init(lfgo_wg *wg);
@@ -82,7 +88,7 @@ static inline void lfgo_wg_add(lfgo_wg *wg, int64_t delta)
      * brings the counter to zero; acquire lets that releasing done() carry
      * every earlier done()'s writes on to the epoch increment that waiters
      * acquire (lfgo__wg_add_slow). */
-    uint64_t old = lfgo_atomic_fetch_add(&wg->state, (uint64_t)delta << 32, memory_order_acq_rel);
+    uint64_t old = lfgo_atomic_fetch_add(&wg->state, (uint64_t)delta << 32, LFGO__WG_ADD_ORDER);
     int64_t v = (int64_t)(int32_t)(old >> 32) + delta;
     if (__builtin_expect(v > 0 && v <= INT32_MAX && !(old & LFGO__WG_WAITER), 1))
         return;
