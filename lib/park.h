@@ -16,6 +16,11 @@
  *  - The check of the word and the sleep are atomic with respect to
  *    lfgo__park_wake on the same word: a waker that changes the word and then
  *    calls wake cannot be missed.
+ *  - A wake may be issued on the address of an object that a woken thread
+ *    has already freed (a primitive whose last write released the waiter
+ *    wakes after that write): it then wakes nobody, or spuriously wakes a
+ *    thread parked on whatever now lives there, which rechecks.  Never an
+ *    error.
  *  - Neither call orders memory.  Synchronisation comes from the atomic
  *    accesses of the primitive on the word itself (an acquire load of the
  *    word after the wait pairs with the waker's release store or RMW).

@@ -39,7 +39,9 @@ bool lfgo__park_wait(lfgo__word *w, uint32_t expected, const struct timespec *de
 
 static void wake(lfgo__word *w, int n)
 {
-    if (futex(w, FUTEX_WAKE, (uint32_t)n, NULL) < 0)
+    /* EFAULT: the waiter already returned and freed the object (see park.h);
+     * nobody can be asleep on an unmapped address, so there is nothing to do. */
+    if (futex(w, FUTEX_WAKE, (uint32_t)n, NULL) < 0 && errno != EFAULT)
         lfgo__die("lfgo__park_wake", "FUTEX_WAKE failed", errno);
 }
 

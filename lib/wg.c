@@ -1,25 +1,47 @@
 /*
  * lib/wg.c - WaitGroup slow paths (the fast path is inline in lfgo/wg.h).
  *
+ * state = counter << 32 | epoch << 1 | waiter bit (see lfgo/wg.h).
+ *
  * Invariants:
- *  - state = counter << 32 | waiter bit.  The counter is never negative in a
- *    correct program.  The waiter bit is set (by a waiter, only while the
- *    counter is positive) before the waiter sleeps, and cleared only by the
- *    releaser, which swaps state from exactly (0, bit) to 0.
- *  - epoch changes only in the releaser, after that swap, and every waiter
- *    samples epoch before it looks at state.  A waiter sleeps only while epoch
- *    still holds the value it sampled, so a release that happens after the
- *    sample cannot be missed: either it saw the waiter bit (and wakes the
- *    epoch futex after changing it), or the waiter's sample came after it.
+ *  - The counter is never negative in a correct program.
+ *  - The waiter bit is set by a waiter only while the counter is positive,
+ *    and cleared only by the releaser: the done() whose fetch_add brought the
+ *    counter to zero with the bit set swaps state from exactly
+ *    (0, e, bit) to (0, e+1, no bit).  That swap is the releaser's last write
+ *    to the object; it is followed only by a FUTEX_WAKE on the address.
+ *  - "Counter zero, bit set" means a release is in progress: nobody may treat
+ *    the wait as over (try_wait says LFGO_WOULDBLOCK, waiters keep waiting),
+ *    because the releaser still has to write the object.  This is what makes
+ *    freeing the WaitGroup right after a wait returns safe.
+ *  - A waiter returns when it sees "counter zero, bit clear", or when the
+ *    epoch has moved past the one it registered in.  It parks on the low
+ *    32 bits (epoch and bit) while they hold the value it registered with;
+ *    the releaser changes them in the same write that ends the release, so
+ *    the futex's compare-and-sleep cannot miss it.
  *  - A waiter that times out leaves the bit set: it cannot tell its own
  *    registration from a newer waiter's.  The cost is one FUTEX_WAKE with
- *    nobody asleep at the next release; the bit is then cleared.
+ *    nobody asleep at the next release, which clears the bit.
  */
 #include "lfgo/wg.h"
 
 #include "park.h"
 
 static int32_t counter_of(uint64_t s) { return (int32_t)(s >> 32); }
+static uint32_t low_of(uint64_t s) { return (uint32_t)s; }
+
+/* Over: the counter is zero and no release is in progress. */
+static bool is_over(uint64_t s) { return counter_of(s) == 0 && !(s & LFGO__WG_WAITER); }
+
+/* The futex word: the low 32 bits of state. */
+static lfgo__word *low_word(lfgo_wg *wg)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return (lfgo__word *)((char *)&wg->state + 4);
+#else
+    return (lfgo__word *)&wg->state;
+#endif
+}
 
 void lfgo__wg_null(const char *func)
 {
@@ -35,8 +57,6 @@ void lfgo_wg_init(lfgo_wg *wg)
     /* relaxed: initialisation happens before the WaitGroup is shared; the
      * act of sharing it (thread creation, a release store) orders it. */
     lfgo_atomic_store(&wg->state, 0, memory_order_relaxed);
-    lfgo_atomic_store(&wg->epoch, 0, memory_order_relaxed);
-    wg->reserved_ = 0;
 }
 
 void lfgo_wg_destroy(lfgo_wg *wg)
@@ -45,28 +65,31 @@ void lfgo_wg_destroy(lfgo_wg *wg)
         lfgo__wg_null("lfgo_wg_destroy");
         return;
     }
-    /* acquire: pairs with the release of the last done(), so the caller may
-     * free the memory after this returns without racing with it. */
-    if (counter_of(lfgo_atomic_load(&wg->state, memory_order_acquire)) != 0)
+    /* acquire: pairs with the release of the last done() (or the releaser's
+     * swap), so the caller may free the memory after this returns. */
+    uint64_t s = lfgo_atomic_load(&wg->state, memory_order_acquire);
+    if (counter_of(s) != 0)
         lfgo__misuse("lfgo_wg_destroy", "WaitGroup destroyed with a nonzero counter");
+    else if (!is_over(s))
+        lfgo__misuse("lfgo_wg_destroy", "WaitGroup destroyed while its last done() is still releasing waiters");
 }
 
 /* The counter reached zero with the waiter bit set: release the waiters. */
 static void release_waiters(lfgo_wg *wg, uint64_t zero_with_bit)
 {
     uint64_t expected = zero_with_bit;
-    /* acq_rel: acquire keeps the epoch increment below after the swap;
-     * release is not needed for data but costs nothing on this path. */
-    if (!lfgo_atomic_cas_strong(&wg->state, &expected, 0, memory_order_acq_rel,
+    uint64_t next = (uint32_t)((zero_with_bit & ~LFGO__WG_WAITER) + LFGO__WG_EPOCH_ONE);
+    /* acq_rel: release pairs with the acquire loads of state in waiters and
+     * try_wait; the releasing done() acquired every earlier done() (acq_rel
+     * fetch_add), so a waiter that sees this swap sees all the task writes.
+     * relaxed on failure: we only report misuse. */
+    if (!lfgo_atomic_cas_strong(&wg->state, &expected, next, memory_order_acq_rel,
                                 memory_order_relaxed)) {
         lfgo__misuse("lfgo_wg_add", "WaitGroup misuse: Add called concurrently with Wait");
         return;
     }
-    /* release: pairs with the acquire loads of epoch in wait_slow; the
-     * releasing done() acquired every earlier done() (acq_rel fetch_add on
-     * state), so a waiter that sees the new epoch sees all their writes. */
-    lfgo_atomic_fetch_add(&wg->epoch, 1u, memory_order_release);
-    lfgo__park_wake_all(&wg->epoch);
+    /* The object may be freed from here on: only its address is used. */
+    lfgo__park_wake_all(low_word(wg));
 }
 
 void lfgo__wg_add_slow(lfgo_wg *wg, int64_t delta, uint64_t old)
@@ -95,41 +118,51 @@ void lfgo__wg_add_slow(lfgo_wg *wg, int64_t delta, uint64_t old)
         release_waiters(wg, old + ((uint64_t)delta << 32));
 }
 
-/* Sets the waiter bit unless the counter is zero.  Returns false if the
- * counter was seen at zero (the wait is over). */
-static bool register_waiter(lfgo_wg *wg)
+/*
+ * Registers the caller as a waiter.  Returns false if the wait is over,
+ * otherwise true with *low set to the low word to park on while unchanged.
+ */
+static bool register_waiter(lfgo_wg *wg, uint32_t *low)
 {
     /* acquire: pairs with the release of the done() that wrote a zero
-     * counter, so returning "over" publishes the tasks' writes. */
+     * counter (or the releaser's swap), so "over" publishes the tasks'
+     * writes. */
     uint64_t s = lfgo_atomic_load(&wg->state, memory_order_acquire);
     for (;;) {
-        if (counter_of(s) == 0)
+        if (is_over(s))
             return false;
-        if (s & LFGO__WG_WAITER)
+        if (s & LFGO__WG_WAITER) { /* registered already, or a release in progress */
+            *low = low_of(s);
             return true;
+        }
         /* acquire on success and failure: same pairing as the load above. */
         if (lfgo_atomic_cas_weak(&wg->state, &s, s | LFGO__WG_WAITER, memory_order_acquire,
-                                 memory_order_acquire))
+                                 memory_order_acquire)) {
+            *low = low_of(s | LFGO__WG_WAITER);
             return true;
+        }
     }
+}
+
+/* Whether a waiter that registered with `low` may return, given state s:
+ * the wait is over, or the epoch moved (a release happened). */
+static bool released(uint64_t s, uint32_t low)
+{
+    return is_over(s) || (low_of(s) >> 1) != (low >> 1);
 }
 
 static lfgo_status wait_slow(lfgo_wg *wg, const struct timespec *deadline)
 {
-    /* acquire: pairs with the release increment in release_waiters; it also
-     * keeps the state load in register_waiter after this sample, which is
-     * what makes a release after the sample impossible to miss. */
-    uint32_t e = lfgo_atomic_load(&wg->epoch, memory_order_acquire);
-    if (!register_waiter(wg))
+    uint32_t low;
+    if (!register_waiter(wg, &low))
         return LFGO_OK;
     lfgo__spinner sp = LFGO__SPINNER_INIT;
-    /* acquire: pairs with the release increment in release_waiters. */
-    while (lfgo_atomic_load(&wg->epoch, memory_order_acquire) == e) {
+    /* acquire (both loads): pair with the releaser's acq_rel swap. */
+    while (!released(lfgo_atomic_load(&wg->state, memory_order_acquire), low)) {
         if (lfgo__spin(&sp))
             continue;
-        if (lfgo__park_wait(&wg->epoch, e, deadline) &&
-            /* acquire: as above; the release may have raced the timeout. */
-            lfgo_atomic_load(&wg->epoch, memory_order_acquire) == e)
+        if (lfgo__park_wait(low_word(wg), low, deadline) &&
+            !released(lfgo_atomic_load(&wg->state, memory_order_acquire), low))
             return LFGO_TIMEOUT;
     }
     return LFGO_OK;
@@ -150,9 +183,9 @@ lfgo_status lfgo_wg_try_wait(lfgo_wg *wg)
         lfgo__wg_null("lfgo_wg_try_wait");
         return LFGO_MISUSE;
     }
-    /* acquire: pairs with the release of the done() that wrote zero. */
-    uint64_t s = lfgo_atomic_load(&wg->state, memory_order_acquire);
-    return counter_of(s) == 0 ? LFGO_OK : LFGO_WOULDBLOCK;
+    /* acquire: pairs with the release of the done() that wrote zero, or of
+     * the releaser's swap. */
+    return is_over(lfgo_atomic_load(&wg->state, memory_order_acquire)) ? LFGO_OK : LFGO_WOULDBLOCK;
 }
 
 lfgo_status lfgo_wg_wait_until(lfgo_wg *wg, const struct timespec *deadline)
@@ -163,6 +196,10 @@ lfgo_status lfgo_wg_wait_until(lfgo_wg *wg, const struct timespec *deadline)
     }
     if (!deadline) {
         lfgo__misuse("lfgo_wg_wait_until", "NULL deadline");
+        return LFGO_MISUSE;
+    }
+    if (deadline->tv_nsec < 0 || deadline->tv_nsec >= 1000000000) {
+        lfgo__misuse("lfgo_wg_wait_until", "invalid deadline (tv_nsec outside 0..999999999)");
         return LFGO_MISUSE;
     }
     if (lfgo_wg_try_wait(wg) == LFGO_OK)

@@ -270,6 +270,33 @@ TYPED_TEST(WaitGroup, StressTimedWaitersRaceRelease)
     }
 }
 
+// Lifetime: once a wait returns OK the WaitGroup may be freed at once, even
+// when a timed-out waiter left the waiter bit set and the last done() is
+// still releasing.  Heap objects, so AddressSanitizer sees a late write.
+TYPED_TEST(WaitGroup, FreeRightAfterWaitReturns)
+{
+    Watchdog dog(kBudget, "free after wait");
+    const int kRounds = (int)scaled(20000);
+    for (int r = 0; r < kRounds; r++) {
+        auto *wg = new typename TypeParam::T;
+        TypeParam::init(wg);
+        TypeParam::add(wg, 1);
+        timespec d = lfgo_deadline_after_ns(1000);
+        lfgo_status s0 = TypeParam::wait_until(wg, &d); // leaves the waiter bit set
+        ASSERT_TRUE(s0 == LFGO_TIMEOUT || s0 == LFGO_OK);
+        std::thread t([wg] { TypeParam::done(wg); });
+        if (r % 2) {
+            while (TypeParam::try_wait(wg) != LFGO_OK) {
+            }
+        } else {
+            TypeParam::wait(wg);
+        }
+        TypeParam::destroy(wg);
+        delete wg; // the done() above may not have returned yet
+        t.join();
+    }
+}
+
 // ---- misuse --------------------------------------------------------------
 
 template <class W> void negative_counter()
@@ -336,6 +363,29 @@ TEST(WaitGroupMisuse, DestroyWithNonzeroCounterDies)
     lfgo_twin_wg_done(&b);
 }
 
+TEST(WaitGroupMisuse, InvalidDeadlineDies)
+{
+    lfgo_wg a = LFGO_WG_INIT;
+    lfgo_wg_add(&a, 1);
+    timespec bad = {0, 1000000000};
+    EXPECT_DEATH(lfgo_wg_wait_until(&a, &bad), "lfgo_wg_wait_until: invalid deadline");
+    lfgo_twin_wg b = LFGO_TWIN_WG_INIT;
+    lfgo_twin_wg_add(&b, 1);
+    EXPECT_DEATH(lfgo_twin_wg_wait_until(&b, &bad), "lfgo_twin_wg_wait_until: invalid deadline");
+    lfgo_wg_done(&a);
+    lfgo_twin_wg_done(&b);
+}
+
+// White box: destroying while the last done() is between its decrement and
+// the release of the waiters.
+TEST(WaitGroupMisuse, DestroyDuringReleaseDies)
+{
+    lfgo_wg wg = LFGO_WG_INIT;
+    wg.state.store(LFGO__WG_WAITER); // counter 0, release in progress
+    EXPECT_DEATH(lfgo_wg_destroy(&wg), "lfgo_wg_destroy: WaitGroup destroyed while its last done\\(\\) is still releasing");
+    EXPECT_EQ(lfgo_wg_try_wait(&wg), LFGO_WOULDBLOCK);
+}
+
 // White box: an Add from zero while the releaser of the previous generation
 // has not yet cleared the waiter bit is Go's "Add called concurrently with
 // Wait".  The state is forced into that window.
@@ -386,8 +436,7 @@ TEST(WaitGroupFastPath, NoWaiterBitWithoutWaiters)
         lfgo_wg_add(&wg, 1);
         lfgo_wg_done(&wg);
     }
-    EXPECT_EQ(wg.state.load() & LFGO__WG_WAITER, 0u);
-    EXPECT_EQ(wg.epoch.load(), 0u); // no release happened: nothing was woken
+    EXPECT_EQ(wg.state.load(), 0u); // no waiter bit, epoch 0: nothing was ever woken
 }
 
 TEST(Deadline, AfterNsNormalises)

@@ -8,5 +8,7 @@
 #include "lfgo/common.h"
 #include "lfgo/wg.h"
 #include "lfgo/twin/wg.h"
+#include "lfgo/swg.h"
+#include "lfgo/twin/swg.h"
 
 #endif /* LFGO_LFGO_H */

@@ -1,20 +1,68 @@
 /*
  * lfgo/swg.h - SizedWaitGroup: remeh/sizedwaitgroup for C.  A WaitGroup that
  * also bounds how many tasks are in flight: add() blocks while `limit` tasks
- * have been added and not yet done().  A limit <= 0 means unlimited (as remeh).
+ * have been added and not yet done().  A limit <= 0 means unlimited (as remeh,
+ * which then uses math.MaxInt32: here too, INT32_MAX tasks at once).
  *
- *     lfgo_swg swg;
- *     lfgo_swg_init(&swg, 6);
+ *     static lfgo_swg swg = LFGO_SWG_INIT(6);    // or lfgo_swg_init(&swg, 6)
  *     for (...) { lfgo_swg_add(&swg); start_task(); }   // task: lfgo_swg_done(&swg)
  *     lfgo_swg_wait(&swg);
  *     lfgo_swg_destroy(&swg);
  *
- * (The full contract, ordering and misuse list is documented with the
- * implementation; see docs/memory-ordering.md, "SizedWaitGroup".)
+ * Memory ordering contract (C11 terms):
+ *  - Slots.  Every lfgo_swg_done is a release and every add that takes a slot
+ *    (lfgo_swg_add, and lfgo_swg_try_add / lfgo_swg_add_until returning
+ *    LFGO_OK) an acquire on the slot counter, whose every change is a
+ *    read-modify-write.  So a done() synchronizes-with every slot-taking add
+ *    that follows it in the counter's modification order, in particular with
+ *    the add that takes the slot it freed: what a task wrote before its done()
+ *    is visible to the code after that add() returns.  (Go's channel rule for
+ *    remeh's design gives the same edge: the k-th receive is synchronized
+ *    before the (k+limit)-th send completes.)
+ *  - Waiting.  As lfgo_wg: a done() that brings the number of tasks to zero
+ *    synchronizes-with the return of every lfgo_swg_wait, and of every
+ *    lfgo_swg_try_wait / lfgo_swg_wait_until returning LFGO_OK, that observes
+ *    that zero; everything every task wrote before its done() is visible
+ *    after such a wait returns.
+ *  - Not ordered: an add() that fails (LFGO_WOULDBLOCK, LFGO_TIMEOUT), a wait
+ *    that times out, lfgo_swg_in_flight (a relaxed snapshot), and one add()
+ *    against another add().
+ *
+ * Cost: add() and done() that need not wait are, inline, one compare-and-swap
+ * on the slot word plus lfgo_wg's one fetch_add; no system call.  An adder
+ * that finds every slot taken spins briefly (lfgo__spin), then registers as a
+ * sleeper and parks; only a done() that sees a registered sleeper pays for a
+ * FUTEX_WAKE.  A done() is never lost: each one that frees a slot while
+ * adders sleep wakes one of them, and a woken adder that cannot use the slot
+ * (it timed out, or another adder took it first) either takes the slot anyway
+ * or leaves it to the adder that did (see lib/swg.c).
+ *
+ * Misuse (reported through lfgo_set_misuse_handler's handler, as Go panics;
+ * if the handler returns, the call returns LFGO_MISUSE or nothing and the
+ * object is unchanged):
+ *  - "negative SizedWaitGroup counter": done() with no task in flight;
+ *  - "NULL SizedWaitGroup": a NULL object to any function but init;
+ *  - "NULL deadline", "invalid deadline (tv_nsec outside 0..999999999)":
+ *    lfgo_swg_add_until / lfgo_swg_wait_until;
+ *  - "SizedWaitGroup destroyed with tasks in flight": lfgo_swg_destroy while
+ *    tasks are added and not done, or while an adder or waiter is inside a
+ *    call (which implies the former);
+ *  - lfgo_wg's own reports for the wait part, under lfgo_wg_* names
+ *    ("Add called concurrently with Wait": an add() from zero racing with the
+ *    release of waiters, i.e. with a wait() that is returning).
+ * Bad arguments: lfgo_swg_init returns LFGO_EINVAL for a NULL object or a
+ * limit above INT32_MAX (the in-flight count is a 32-bit field, as lfgo_wg's
+ * counter is); LFGO_SWG_INIT with such a constant does not compile.
+ *
+ * Lifetime: only a wait that returned (LFGO_OK) shows that every done() has
+ * finished touching the object; lfgo_swg_in_flight() == 0 does not.  The
+ * object is aligned to LFGO_CACHELINE: allocate it statically, on the stack,
+ * with C++ new, or with aligned_alloc (malloc's alignment is not enough).
  */
 #ifndef LFGO_SWG_H
 #define LFGO_SWG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "lfgo/atomic.h"
@@ -23,28 +71,157 @@
 
 #ifdef __cplusplus
 extern "C" {
+#define LFGO__SWG_ALIGNED alignas(LFGO_CACHELINE)
+#else
+#define LFGO__SWG_ALIGNED _Alignas(LFGO_CACHELINE)
 #endif
 
-typedef struct lfgo_swg lfgo_swg; /* defined below; layout is not API */
+/*
+ * One cache line: the slot word, its futex word and the WaitGroup are written
+ * by the same add() and done() calls, so sharing a line costs one transfer per
+ * call instead of two; the alignment keeps neighbours off it.  (Checked in
+ * lib/swg.c.)  The layout is not API.
+ */
+typedef struct lfgo_swg {
+    /* Low 32 bits: tasks in flight (slots taken), 0..limit.  High 32 bits:
+     * adders registered as sleepers (about to park or parked). */
+    LFGO__SWG_ALIGNED LFGO_ATOMIC(uint64_t) slots;
+    /* Futex word the adders park on; a done() that sees a registered sleeper
+     * increments it and wakes one. */
+    LFGO_ATOMIC(uint32_t) epoch;
+    /* 1..INT32_MAX (INT32_MAX for "unlimited"); fixed at initialisation. */
+    uint32_t limit;
+    /* Tasks added and not yet done: the wait() part. */
+    lfgo_wg wg;
+    char pad_[LFGO_CACHELINE - 16 - sizeof(lfgo_wg)];
+} lfgo_swg;
 
-/* Initialises with a limit (<= 0: unlimited).  LFGO_EINVAL for NULL or a
- * limit that does not fit the implementation. */
+#define LFGO__SWG_SLEEPER ((uint64_t)1 << 32)
+
+/* The stored limit for a constant `l`; a constant above INT32_MAX makes a
+ * negative array size, so it does not compile. */
+#define LFGO__SWG_LIMIT(l) \
+    ((uint32_t)(((l) > 0 ? (l) : INT32_MAX) + 0 * sizeof(char[(l) <= INT32_MAX ? 1 : -1])))
+
+/* Static initialiser; `limit` is a constant, <= 0 for unlimited (in C++ it
+ * needs C++17).  Equivalent to lfgo_swg_init. */
+#define LFGO_SWG_INIT(limit) {0, 0, LFGO__SWG_LIMIT(limit), LFGO_WG_INIT, {0}}
+
+/*
+ * Initialises a SizedWaitGroup in caller memory with `limit` slots (<= 0:
+ * unlimited).  LFGO_OK, or LFGO_EINVAL (nothing initialised) for a NULL
+ * object or limit > INT32_MAX.  Orders nothing: share the object afterwards
+ * by means that order (thread creation, a release store).
+ */
 LFGO_API lfgo_status lfgo_swg_init(lfgo_swg *swg, int64_t limit);
+
+/*
+ * Finishes a SizedWaitGroup.  Reports misuse if tasks are in flight (or an
+ * adder or waiter is still inside a call).  Call it after a wait returned.
+ */
 LFGO_API void lfgo_swg_destroy(lfgo_swg *swg);
 
-/* Takes a slot, blocking while `limit` tasks are in flight. */
-LFGO_API void lfgo_swg_add(lfgo_swg *swg);
-/* Takes a slot if one is free now: LFGO_OK or LFGO_WOULDBLOCK. */
-LFGO_API lfgo_status lfgo_swg_try_add(lfgo_swg *swg);
-/* add() with an absolute CLOCK_MONOTONIC deadline: LFGO_OK or LFGO_TIMEOUT. */
+/* Out of line: everything but the fast paths. */
+LFGO_API lfgo_status lfgo__swg_add_slow(lfgo_swg *swg, const struct timespec *deadline);
+LFGO_API void lfgo__swg_wake(lfgo_swg *swg);
+
+/* Takes a slot if one is free now.  Internal. */
+static inline bool lfgo__swg_take(lfgo_swg *swg)
+{
+    /* relaxed: only the first guess for the CAS below, which checks it. */
+    uint64_t s = lfgo_atomic_load(&swg->slots, memory_order_relaxed);
+    while ((uint32_t)s < swg->limit) {
+        /* acquire: pairs with the release CAS of every done() before this
+         * one in the slot word's modification order (all changes are RMWs,
+         * so they continue each other's release sequences): the task that
+         * freed the slot happens-before this add() returns. */
+        if (lfgo_atomic_cas_weak(&swg->slots, &s, s + 1, memory_order_acquire,
+                                 memory_order_relaxed))
+            return true;
+    }
+    return false;
+}
+
+/*
+ * Takes a slot, blocking (spin, then park) while `limit` tasks are in flight,
+ * and counts the task for wait().  Call it before starting the task.
+ * Synchronizes-with the done() calls before it, as the contract above says.
+ */
+static inline void lfgo_swg_add(lfgo_swg *swg)
+{
+    if (__builtin_expect(swg == 0, 0)) {
+        lfgo__misuse("lfgo_swg_add", "NULL SizedWaitGroup");
+        return;
+    }
+    if (__builtin_expect(!lfgo__swg_take(swg), 0))
+        lfgo__swg_add_slow(swg, 0);
+    lfgo_wg_add(&swg->wg, 1);
+}
+
+/* add() if a slot is free now: LFGO_OK, or LFGO_WOULDBLOCK (nothing changed,
+ * nothing ordered).  Never blocks. */
+static inline lfgo_status lfgo_swg_try_add(lfgo_swg *swg)
+{
+    if (__builtin_expect(swg == 0, 0)) {
+        lfgo__misuse("lfgo_swg_try_add", "NULL SizedWaitGroup");
+        return LFGO_MISUSE;
+    }
+    if (!lfgo__swg_take(swg))
+        return LFGO_WOULDBLOCK;
+    lfgo_wg_add(&swg->wg, 1);
+    return LFGO_OK;
+}
+
+/*
+ * add() with an absolute CLOCK_MONOTONIC deadline (remeh's AddWithContext):
+ * LFGO_OK, or LFGO_TIMEOUT (nothing changed, nothing ordered).  A deadline in
+ * the past takes a free slot if there is one and otherwise returns
+ * LFGO_TIMEOUT at once.  A slot freed as the deadline passes may still be
+ * taken (LFGO_OK): a deadline is a bound on waiting, not a promise to fail.
+ */
 LFGO_API lfgo_status lfgo_swg_add_until(lfgo_swg *swg, const struct timespec *deadline);
-/* Frees a slot and counts the task done. */
-LFGO_API void lfgo_swg_done(lfgo_swg *swg);
-/* Blocks until every added task is done. */
+
+/*
+ * Frees a slot and counts the task done.  Release: see the contract above.
+ * The last thing it touches is the WaitGroup, so a wait() that returns has
+ * seen every done() finish with the slot word.
+ */
+static inline void lfgo_swg_done(lfgo_swg *swg)
+{
+    if (__builtin_expect(swg == 0, 0)) {
+        lfgo__misuse("lfgo_swg_done", "NULL SizedWaitGroup");
+        return;
+    }
+    /* relaxed: only the first guess for the CAS below, which checks it. */
+    uint64_t s = lfgo_atomic_load(&swg->slots, memory_order_relaxed);
+    do {
+        if (__builtin_expect((uint32_t)s == 0, 0)) {
+            lfgo__misuse("lfgo_swg_done", "negative SizedWaitGroup counter");
+            return;
+        }
+        /* acq_rel: release pairs with the acquire CAS of the add() that
+         * takes a slot after this (lfgo__swg_take); acquire pairs with the
+         * release CAS by which a sleeping adder registered, so its epoch
+         * sample happens-before our epoch increment (lib/swg.c). */
+    } while (!lfgo_atomic_cas_weak(&swg->slots, &s, s - 1, memory_order_acq_rel,
+                                   memory_order_relaxed));
+    if (__builtin_expect(s >= LFGO__SWG_SLEEPER, 0))
+        lfgo__swg_wake(swg);
+    lfgo_wg_done(&swg->wg);
+}
+
+/* Blocks until every added task is done (returns at once if none is). */
 LFGO_API void lfgo_swg_wait(lfgo_swg *swg);
+
+/* LFGO_OK if no task is in flight for wait() now, else LFGO_WOULDBLOCK. */
 LFGO_API lfgo_status lfgo_swg_try_wait(lfgo_swg *swg);
+
+/* wait() with an absolute CLOCK_MONOTONIC deadline: LFGO_OK or LFGO_TIMEOUT.
+ * A deadline in the past checks once. */
 LFGO_API lfgo_status lfgo_swg_wait_until(lfgo_swg *swg, const struct timespec *deadline);
-/* Snapshot of the tasks in flight (added, not yet done). */
+
+/* Tasks in flight (slots taken): a relaxed snapshot for tests and
+ * diagnostics; it orders nothing. */
 LFGO_API int64_t lfgo_swg_in_flight(const lfgo_swg *swg);
 
 #ifdef __cplusplus

@@ -28,6 +28,11 @@
  *  - lfgo_wg_destroy with a nonzero counter.
  * Unlike Go, reusing a WaitGroup before a previous wait() has returned is
  * safe here: waiters wait for a change of a release epoch, not for a token.
+ *
+ * Lifetime: once a wait (or a try_wait/wait_until returning LFGO_OK) has
+ * returned, no lfgo call touches the WaitGroup's memory any more, so it may
+ * be freed or reused at once.  (The releasing done() may still make a
+ * FUTEX_WAKE system call on the address, which is harmless on freed memory.)
  */
 #ifndef LFGO_WG_H
 #define LFGO_WG_H
@@ -42,18 +47,22 @@ extern "C" {
 #endif
 
 typedef struct lfgo_wg {
-    /* High 32 bits: the counter, as int32_t.  Bit 0: a waiter may be asleep
-     * (LFGO__WG_WAITER).  Bits 1..31 are zero. */
+    /*
+     * One word, so that releasing the waiters is a single atomic write (the
+     * object may be freed the moment a wait returns):
+     *   bits 63..32  the counter, as int32_t;
+     *   bits 31..1   the release epoch, +1 at each release of waiters;
+     *   bit  0       LFGO__WG_WAITER: a waiter may be asleep.
+     * Waiters park (futex) on the low 32 bits.
+     */
     LFGO_ATOMIC(uint64_t) state;
-    /* Futex word: incremented each time waiters are released. */
-    LFGO_ATOMIC(uint32_t) epoch;
-    uint32_t reserved_;
 } lfgo_wg;
 
 /* Static initialiser (in C++ it needs C++17). */
-#define LFGO_WG_INIT {0, 0, 0}
+#define LFGO_WG_INIT {0}
 
 #define LFGO__WG_WAITER ((uint64_t)1)
+#define LFGO__WG_EPOCH_ONE ((uint64_t)2)
 
 /* The order of the add/done fetch_add.  Only tests/weakened/ overrides it, to
  * show that ThreadSanitizer catches the race a weaker order would cause. */
@@ -62,7 +71,8 @@ typedef struct lfgo_wg {
 #endif
 
 /* Initialises / finishes a WaitGroup in caller memory.  destroy reports
- * misuse if the counter is not zero (tasks outstanding or waiters asleep). */
+ * misuse if the counter is not zero (tasks outstanding or waiters asleep) or
+ * a release of waiters is still in progress. */
 LFGO_API void lfgo_wg_init(lfgo_wg *wg);
 LFGO_API void lfgo_wg_destroy(lfgo_wg *wg);
 
@@ -90,7 +100,7 @@ static inline void lfgo_wg_add(lfgo_wg *wg, int64_t delta)
      * acquire (lfgo__wg_add_slow). */
     uint64_t old = lfgo_atomic_fetch_add(&wg->state, (uint64_t)delta << 32, LFGO__WG_ADD_ORDER);
     int64_t v = (int64_t)(int32_t)(old >> 32) + delta;
-    if (__builtin_expect(v > 0 && v <= INT32_MAX && !(old & LFGO__WG_WAITER), 1))
+    if (__builtin_expect(v >= 0 && v <= INT32_MAX && !(old & LFGO__WG_WAITER), 1))
         return;
     lfgo__wg_add_slow(wg, delta, old);
 }

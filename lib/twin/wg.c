@@ -101,6 +101,10 @@ lfgo_status lfgo_twin_wg_wait_until(lfgo_twin_wg *wg, const struct timespec *dea
         lfgo__misuse("lfgo_twin_wg_wait_until", "NULL deadline");
         return LFGO_MISUSE;
     }
+    if (deadline->tv_nsec < 0 || deadline->tv_nsec >= 1000000000) {
+        lfgo__misuse("lfgo_twin_wg_wait_until", "invalid deadline (tv_nsec outside 0..999999999)");
+        return LFGO_MISUSE;
+    }
     pthread_mutex_lock(&wg->mu);
     lfgo_status s = wait_locked(wg, deadline);
     pthread_mutex_unlock(&wg->mu);

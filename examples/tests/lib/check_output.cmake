@@ -1,0 +1,55 @@
+# Runs one example and checks its output (stdout and stderr together).
+# Invoked as: cmake -DEXE=<program> [-DARGS=a@@b] [-DONCE=re1@@re2] [-DREQUIRE=re@@..]
+#                   [-DFORBID=re@@..] [-DCOUNT=<regex>=<n>] -P check_output.cmake
+#   ONCE     each regex must match exactly once (e.g. " Start 3\n")
+#   REQUIRE  each regex must match at least once
+#   FORBID   no regex may match
+#   COUNT    <regex>=<n>: the regex matches exactly n times
+#   EXIT     the expected exit code (default 0; "any" to ignore it)
+# Lists use "@@" between items because ";" would split the ctest command
+# line; "<EOL>" stands for a newline (CMake regexes have no escape for it).
+# Avoid "[" and "]" outside character classes: CMake lists treat them as
+# brackets.
+foreach(v ARGS ONCE REQUIRE FORBID COUNT)
+  string(REPLACE "@@" ";" ${v} "${${v}}")
+  string(REPLACE "<EOL>" "\n" ${v} "${${v}}")
+endforeach()
+if(NOT DEFINED EXIT)
+  set(EXIT 0)
+endif()
+execute_process(COMMAND ${EXE} ${ARGS} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+message("${out}")
+set(bad "")
+if(NOT EXIT STREQUAL "any" AND NOT rc STREQUAL EXIT)
+  string(APPEND bad "exit code ${rc}, expected ${EXIT}\n")
+endif()
+foreach(re ${ONCE})
+  string(REGEX MATCHALL "${re}" m "${out}")
+  list(LENGTH m n)
+  if(NOT n EQUAL 1)
+    string(APPEND bad "'${re}' matched ${n} times, expected once\n")
+  endif()
+endforeach()
+foreach(re ${REQUIRE})
+  if(NOT out MATCHES "${re}")
+    string(APPEND bad "'${re}' not found\n")
+  endif()
+endforeach()
+foreach(re ${FORBID})
+  if(out MATCHES "${re}")
+    string(APPEND bad "'${re}' found: ${CMAKE_MATCH_0}\n")
+  endif()
+endforeach()
+if(COUNT)
+  string(REGEX MATCH "^(.*)=([0-9]+)$" _ "${COUNT}")
+  set(re "${CMAKE_MATCH_1}")
+  set(want "${CMAKE_MATCH_2}")
+  string(REGEX MATCHALL "${re}" m "${out}")
+  list(LENGTH m n)
+  if(NOT n EQUAL want)
+    string(APPEND bad "'${re}' matched ${n} times, expected ${want}\n")
+  endif()
+endif()
+if(bad)
+  message(FATAL_ERROR "${EXE}:\n${bad}")
+endif()
