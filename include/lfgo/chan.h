@@ -1,0 +1,247 @@
+/*
+ * lfgo/chan.h - channels: Go's chan for C, buffered and unbuffered, with
+ * close, select, deadlines and batches.
+ *
+ *     lfgo_chan *ch;
+ *     lfgo_chan_create(&ch, sizeof(int), 16, LFGO_CHAN_MPMC);
+ *     int v = 42;
+ *     lfgo_chan_send(ch, &v);                  // blocks while full
+ *     lfgo_chan_recv(ch, &v);                  // blocks while empty
+ *     lfgo_chan_close(ch);                     // receivers drain, then LFGO_CLOSED
+ *     lfgo_chan_destroy(ch);
+ *
+ * Elements are copied by value (elem_size bytes, any size >= 1).
+ *
+ * Buffered channels (capacity >= 1) are lock-free bounded rings: a send or
+ * receive that does not have to wait is a few loads and stores, with no
+ * system call and no lock; waiting spins briefly, then parks (futex) and is
+ * woken only if it announced itself.  Unbuffered channels (capacity 0) are
+ * rendezvous points: a send completes only when a receiver has taken the
+ * value.  They, and the blocking part of select, hand over through waiter
+ * records guarded by a short per-channel spinlock (as Go's runtime does);
+ * see docs/design.md, "Channel".
+ *
+ * Memory ordering contract (C11 terms; the channel is a synchronisation
+ * object exactly as in the Go memory model):
+ *  - A send that returns LFGO_OK happens-before the completion of the
+ *    receive that obtains its value (everything the sender wrote before the
+ *    send is visible to the receiver after its receive returns).
+ *  - Unbuffered: the receive of a value happens-before the completion of the
+ *    send of that value.
+ *  - Buffered with capacity C: the k-th receive happens-before the (k+C)-th
+ *    send completes (a buffered channel works as a counting semaphore).
+ *  - lfgo_chan_close happens-before every receive that returns LFGO_CLOSED
+ *    because of it, and every send that returns LFGO_CLOSED.
+ *  - Nothing else is ordered: a call that returns LFGO_WOULDBLOCK or
+ *    LFGO_TIMEOUT, lfgo_chan_len and lfgo_chan_cap order nothing.
+ *  - FIFO: values sent by one thread are received in the order sent.
+ *
+ * Close (as Go's runtime/chan.go and the Go spec):
+ *  - a send on a closed channel returns LFGO_CLOSED and enqueues nothing (Go
+ *    panics); a sender blocked when close happens is released with
+ *    LFGO_CLOSED and its value is not delivered;
+ *  - receives drain the values buffered before the close; only a closed and
+ *    empty channel returns LFGO_CLOSED (Go's ok == false), and leaves *out
+ *    unchanged; receivers blocked at close are released with LFGO_CLOSED;
+ *  - closing a closed channel is misuse ("close of closed channel").
+ *
+ * Kind hint: with LFGO_CHAN_SPSC / SPMC at most one thread at a time sends,
+ * and close belongs to that producing side (call it from the producer, or
+ * after the last send has returned); with LFGO_CHAN_SPSC / MPSC at most one
+ * thread at a time receives.  "One at a time" means the calls do not overlap
+ * (hand the role over with any happens-before edge).  Violating the hint is
+ * misuse that is NOT detected: values may be lost or duplicated.  The hint
+ * only matters for buffered channels; MPMC is always safe.
+ *
+ * Misuse (through lfgo_set_misuse_handler's handler; if it returns, the call
+ * returns LFGO_MISUSE or nothing): a NULL channel, element pointer, deadline
+ * or `done` pointer; "close of closed channel"; "channel destroyed with
+ * blocked threads" (lfgo_chan_destroy while a thread is blocked in it: the
+ * channel is then left alone, not freed); a blocking lfgo_select with no
+ * enabled case ("select with no enabled cases blocks forever").
+ *
+ * Deadlines are absolute CLOCK_MONOTONIC (lfgo_deadline_after_ns); a deadline
+ * in the past tries once, then returns LFGO_TIMEOUT.
+ */
+#ifndef LFGO_CHAN_H
+#define LFGO_CHAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lfgo/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A channel.  Opaque: its layout depends on the element size, capacity and
+ * kind (see docs/design.md, "Channel"). */
+typedef struct lfgo_chan lfgo_chan;
+
+/* Producer/consumer hint (see "Kind hint" above). */
+typedef enum lfgo_chan_kind {
+    LFGO_CHAN_MPMC = 0, /* any number of senders and receivers (the default) */
+    LFGO_CHAN_SPSC = 1, /* one sender, one receiver */
+    LFGO_CHAN_MPSC = 2, /* many senders, one receiver */
+    LFGO_CHAN_SPMC = 3  /* one sender, many receivers */
+} lfgo_chan_kind;
+
+/* ------------------------------------------------------------ lifetime */
+
+/*
+ * Bytes of caller memory lfgo_chan_init needs for this shape (any alignment:
+ * init aligns inside it), or 0 if the shape is invalid: elem_size == 0,
+ * capacity * elem_size overflowing, capacity above 2^40, or an unknown kind.
+ */
+LFGO_API size_t lfgo_chan_size(size_t elem_size, size_t capacity, lfgo_chan_kind kind);
+
+/*
+ * Creates a channel with malloc.  LFGO_OK and *out set; LFGO_EINVAL for a
+ * shape lfgo_chan_size rejects or a NULL out; LFGO_ENOMEM.
+ */
+LFGO_API lfgo_status lfgo_chan_create(lfgo_chan **out, size_t elem_size, size_t capacity,
+                                      lfgo_chan_kind kind);
+
+/*
+ * Places a channel in caller memory `mem` of `mem_size` bytes (at least
+ * lfgo_chan_size(...)); *out points into mem.  LFGO_EINVAL for a bad shape,
+ * NULL pointers or too little memory.  The memory must stay valid until
+ * lfgo_chan_destroy returns.
+ */
+LFGO_API lfgo_status lfgo_chan_init(lfgo_chan **out, void *mem, size_t mem_size,
+                                    size_t elem_size, size_t capacity, lfgo_chan_kind kind);
+
+/*
+ * Destroys a channel (frees it if lfgo_chan_create made it; for init, the
+ * caller then owns its memory again).  Values still buffered are dropped.
+ * No other call may use the channel concurrently or afterwards; a thread
+ * still blocked in it is misuse ("channel destroyed with blocked threads"),
+ * after which the channel is left intact.
+ */
+LFGO_API void lfgo_chan_destroy(lfgo_chan *ch);
+
+/* ------------------------------------------------------------ send */
+
+/* Copies *elem into the channel, blocking while it is full (unbuffered:
+ * until a receiver took it).  LFGO_OK, or LFGO_CLOSED (nothing enqueued). */
+LFGO_API lfgo_status lfgo_chan_send(lfgo_chan *ch, const void *elem);
+
+/* Never blocks: LFGO_OK, LFGO_CLOSED, or LFGO_WOULDBLOCK if the buffer is
+ * full (unbuffered: if no receiver is blocked waiting, as Go's select with a
+ * default case). */
+LFGO_API lfgo_status lfgo_chan_try_send(lfgo_chan *ch, const void *elem);
+
+/* send with a deadline: LFGO_OK, LFGO_CLOSED or LFGO_TIMEOUT (nothing
+ * enqueued: an unbuffered send that times out withdraws its offer). */
+LFGO_API lfgo_status lfgo_chan_send_until(lfgo_chan *ch, const void *elem,
+                                          const struct timespec *deadline);
+
+/* ------------------------------------------------------------ receive */
+
+/* Copies the oldest value into *out, blocking while the channel is empty
+ * and open.  LFGO_OK, or LFGO_CLOSED (closed and drained; *out unchanged). */
+LFGO_API lfgo_status lfgo_chan_recv(lfgo_chan *ch, void *out);
+
+/* Never blocks: LFGO_OK, LFGO_CLOSED, or LFGO_WOULDBLOCK if no value is ready
+ * (unbuffered: if no sender is blocked waiting). */
+LFGO_API lfgo_status lfgo_chan_try_recv(lfgo_chan *ch, void *out);
+
+/* recv with a deadline: LFGO_OK, LFGO_CLOSED or LFGO_TIMEOUT. */
+LFGO_API lfgo_status lfgo_chan_recv_until(lfgo_chan *ch, void *out,
+                                          const struct timespec *deadline);
+
+/* ------------------------------------------------------------ batches */
+
+/*
+ * Batches move the n elements of the array `elems` / `out` (n * elem_size
+ * bytes), in order, each with the same contract as a single send/recv; *done
+ * is always set to how many moved.  n == 0 returns LFGO_OK with *done = 0 at
+ * once, without looking at the channel.
+ *
+ * send_many: sends all n, blocking as needed.  LFGO_OK (*done == n), or
+ * LFGO_CLOSED when the channel was closed after *done of them were sent.
+ * send_many_until: as send_many, or LFGO_TIMEOUT with *done < n.
+ * try_send_many: sends as many as fit now; LFGO_OK if *done == n,
+ * LFGO_WOULDBLOCK if 0 < ... < n or none fit, LFGO_CLOSED if closed first.
+ */
+LFGO_API lfgo_status lfgo_chan_send_many(lfgo_chan *ch, const void *elems, size_t n,
+                                         size_t *done);
+LFGO_API lfgo_status lfgo_chan_send_many_until(lfgo_chan *ch, const void *elems, size_t n,
+                                               size_t *done, const struct timespec *deadline);
+LFGO_API lfgo_status lfgo_chan_try_send_many(lfgo_chan *ch, const void *elems, size_t n,
+                                             size_t *done);
+
+/*
+ * recv_many: receives up to n, blocking until at least one is available,
+ * then taking whatever else is ready without waiting.  LFGO_OK with
+ * 1 <= *done <= n, or LFGO_CLOSED with *done == 0 (closed and drained).
+ * recv_many_until: as recv_many, or LFGO_TIMEOUT with *done == 0.
+ * try_recv_many: never blocks; LFGO_OK (*done >= 1), LFGO_WOULDBLOCK
+ * (*done == 0) or LFGO_CLOSED (*done == 0).
+ */
+LFGO_API lfgo_status lfgo_chan_recv_many(lfgo_chan *ch, void *out, size_t n, size_t *done);
+LFGO_API lfgo_status lfgo_chan_recv_many_until(lfgo_chan *ch, void *out, size_t n, size_t *done,
+                                               const struct timespec *deadline);
+LFGO_API lfgo_status lfgo_chan_try_recv_many(lfgo_chan *ch, void *out, size_t n, size_t *done);
+
+/* ------------------------------------------------------------ state */
+
+/* Closes the channel (see "Close" above).  LFGO_OK, or misuse. */
+LFGO_API lfgo_status lfgo_chan_close(lfgo_chan *ch);
+
+/* Values buffered now (a snapshot that orders nothing; 0 if unbuffered). */
+LFGO_API size_t lfgo_chan_len(const lfgo_chan *ch);
+
+/* The capacity given at creation. */
+LFGO_API size_t lfgo_chan_cap(const lfgo_chan *ch);
+
+/* The element size given at creation. */
+LFGO_API size_t lfgo_chan_elem_size(const lfgo_chan *ch);
+
+/* ------------------------------------------------------------ select */
+
+typedef enum lfgo_select_op {
+    LFGO_SELECT_RECV = 0,
+    LFGO_SELECT_SEND = 1
+} lfgo_select_op;
+
+/* One case of a select.  A case with chan == NULL is disabled and never
+ * proceeds (Go's nil channel). */
+typedef struct lfgo_select_case {
+    lfgo_chan *chan;
+    lfgo_select_op op;
+    void *elem;         /* SEND: the value to send; RECV: where to store it */
+    lfgo_status status; /* out, for the chosen case: LFGO_OK or LFGO_CLOSED */
+} lfgo_select_case;
+
+/*
+ * Go's select.  Exactly one enabled case completes; *chosen is its index and
+ * cases[*chosen].status its outcome (LFGO_OK, or LFGO_CLOSED for a receive
+ * from a closed, drained channel or a send to a closed channel; such cases
+ * are ready).  Among the cases ready at the time of the call one is chosen
+ * uniformly at random.  The same channel may appear in several cases; a send
+ * and a receive on the same unbuffered channel in one select never pair with
+ * each other.  Each completed case has the ordering of the matching single
+ * send/recv.
+ *
+ * lfgo_select blocks (sleeps, no busy loop) until a case completes; LFGO_OK.
+ * With no enabled case it is misuse (Go would block forever).
+ * lfgo_select_try is select with a default case: LFGO_OK, or
+ * LFGO_WOULDBLOCK (the default) if no case was ready; never blocks.
+ * lfgo_select_until: LFGO_OK or LFGO_TIMEOUT (with no enabled case it just
+ * sleeps until the deadline).
+ * Returns LFGO_ENOMEM if n > 64 and the per-call record array cannot be
+ * allocated; LFGO_MISUSE after a reported misuse (NULL cases with n > 0, NULL
+ * chosen, an enabled case with a NULL elem).
+ */
+LFGO_API lfgo_status lfgo_select(lfgo_select_case *cases, size_t n, size_t *chosen);
+LFGO_API lfgo_status lfgo_select_try(lfgo_select_case *cases, size_t n, size_t *chosen);
+LFGO_API lfgo_status lfgo_select_until(lfgo_select_case *cases, size_t n, size_t *chosen,
+                                       const struct timespec *deadline);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LFGO_CHAN_H */

@@ -1,0 +1,115 @@
+/*
+ * lib/chan_internal.h - the layout of lfgo_chan and what chan.c,
+ * chan_sync.c and chan_select.c share (internal).
+ *
+ * Layout (each block starts on its own LFGO_CACHELINE line):
+ *   shape     read-mostly: capacity, element size, stride, kind, flags
+ *   slow      the lock, the waiter queues, counters of sleepers
+ *   recv_ev   eventcount receivers sleep on (producers read it per item)
+ *   send_ev   eventcount senders sleep on (consumers read it per item)
+ *   tail      producer index << 1 | closed bit
+ *   head      consumer index
+ *   ring      cap slots of {seq, value}, stride = 8 + elem_size rounded to 8
+ * An eventcount word is (epoch << 1) | waiter bit; its count (recv_nsl,
+ * send_nsl) says how many threads or select cases wait on it.
+ */
+#ifndef LFGO_LIB_CHAN_INTERNAL_H
+#define LFGO_LIB_CHAN_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "chan_wait.h"
+#include "lfgo/chan.h"
+
+enum { LFGO__CHAN_OWNED = 1u, LFGO__CHAN_POW2 = 2u, LFGO__CHAN_SPREAD = 4u };
+
+struct lfgo_chan {
+    _Alignas(LFGO_CACHELINE) uint64_t cap;
+    uint64_t mask; /* cap - 1 when cap is a power of two */
+    /* SPREAD: consecutive positions go to consecutive cache lines (see
+     * slot_at in chan.c): slot = (i & lmask) << spl_shift | i >> lshift. */
+    uint64_t lmask;
+    uint32_t lshift, spl_shift;
+    size_t elem_size;
+    size_t stride;
+    void *mem;      /* what create malloc'd (freed by destroy) */
+    uint32_t kind;  /* lfgo_chan_kind */
+    uint32_t flags; /* LFGO__CHAN_* */
+
+    _Alignas(LFGO_CACHELINE) lfgo__chlock lock;
+    uint32_t closed; /* unbuffered only; guarded by lock */
+    lfgo__waitq sendq, recvq; /* unbuffered: blocked senders / receivers */
+    lfgo__waitq selq;          /* buffered: selects waiting for a change */
+    LFGO_ATOMIC(uint32_t) nsel; /* records in selq (written under lock) */
+
+    /* Each eventcount sits with the number of threads (and select cases)
+     * waiting on it, on a line written only by sleepers. */
+    _Alignas(LFGO_CACHELINE) lfgo__word recv_ev;
+    LFGO_ATOMIC(uint32_t) recv_nsl;
+    _Alignas(LFGO_CACHELINE) lfgo__word send_ev;
+    LFGO_ATOMIC(uint32_t) send_nsl;
+    _Alignas(LFGO_CACHELINE) LFGO_ATOMIC(uint64_t) tail;
+    _Alignas(LFGO_CACHELINE) LFGO_ATOMIC(uint64_t) head;
+    _Alignas(LFGO_CACHELINE) unsigned char ring[];
+};
+
+_Static_assert(offsetof(struct lfgo_chan, lock) % LFGO_CACHELINE == 0, "slow block aligned");
+_Static_assert(offsetof(struct lfgo_chan, tail) - offsetof(struct lfgo_chan, recv_ev) >=
+                   2 * LFGO_CACHELINE,
+               "eventcounts and indices on separate lines");
+_Static_assert(offsetof(struct lfgo_chan, head) - offsetof(struct lfgo_chan, tail) ==
+                   LFGO_CACHELINE,
+               "producer and consumer indices never share a line");
+_Static_assert(offsetof(struct lfgo_chan, ring) % LFGO_CACHELINE == 0, "ring aligned");
+
+struct lfgo__slot {
+    LFGO_ATOMIC(uint64_t) seq;
+    unsigned char data[];
+};
+
+static inline bool lfgo__chan_multi_prod(const lfgo_chan *ch)
+{
+    return ch->kind == LFGO_CHAN_MPMC || ch->kind == LFGO_CHAN_MPSC;
+}
+
+static inline bool lfgo__chan_multi_cons(const lfgo_chan *ch)
+{
+    return ch->kind == LFGO_CHAN_MPMC || ch->kind == LFGO_CHAN_SPMC;
+}
+
+/* Copies one element; the common sizes become single moves (a variable-size
+ * memcpy is a library call that costs more than the rest of the fast path). */
+static inline void lfgo__chan_copy(void *dst, const void *src, size_t n)
+{
+    switch (n) {
+    case 4: memcpy(dst, src, 4); break;
+    case 8: memcpy(dst, src, 8); break;
+    case 16: memcpy(dst, src, 16); break;
+    default: memcpy(dst, src, n); break;
+    }
+}
+
+/* Buffered ring (chan.c). */
+lfgo_status lfgo__ring_try_send(lfgo_chan *ch, const void *elem);
+lfgo_status lfgo__ring_try_recv(lfgo_chan *ch, void *out);
+bool lfgo__ring_ready(lfgo_chan *ch, lfgo_select_op op);
+/* The eventcount a case waits on and its waiter count. */
+lfgo__word *lfgo__ring_ev(lfgo_chan *ch, lfgo_select_op op, LFGO_ATOMIC(uint32_t) **nsl);
+
+/* Unbuffered (chan_sync.c).  _locked: the caller holds ch->lock; `self` is
+ * the caller's own sel (never paired with), or NULL. */
+lfgo_status lfgo__sync_send_locked(lfgo_chan *ch, const void *elem, const lfgo__sel *self);
+lfgo_status lfgo__sync_recv_locked(lfgo_chan *ch, void *out, const lfgo__sel *self);
+lfgo_status lfgo__sync_op(lfgo_chan *ch, void *elem, bool send, const struct timespec *deadline,
+                          bool try_only);
+lfgo_status lfgo__sync_close(lfgo_chan *ch);
+
+/* The asymmetric barrier (chan_barrier.c): see docs/memory-ordering.md. */
+void lfgo__chan_barrier_init(void);
+void lfgo__chan_heavy_barrier(void);
+extern LFGO_ATOMIC(uint32_t) lfgo__chan_asym; /* 1: membarrier registered */
+
+#endif /* LFGO_LIB_CHAN_INTERNAL_H */

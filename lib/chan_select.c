@@ -1,0 +1,310 @@
+/*
+ * lib/chan_select.c - Go's select over lfgo channels.
+ *
+ * 1. The enabled cases are put in a uniformly random order (Fisher-Yates),
+ *    and tried once each in that order without blocking: the first that
+ *    completes is chosen.  So among the cases ready at that moment each is
+ *    chosen with equal probability (Go's pollorder).
+ * 2. If none was ready (and the call may block): every distinct unbuffered
+ *    channel of the select is locked in address order (Go's lockorder), the
+ *    unbuffered cases are tried again under the locks, and if still none is
+ *    ready one waiter record per case is queued: on the unbuffered channel's
+ *    sendq/recvq, or on the buffered channel's selq (to be notified of
+ *    changes), with the waiter bit set on the eventcount the case waits for.
+ *    The locks are dropped; the heavy barrier runs; the buffered cases are
+ *    peeked (the "recheck" half of the handshake).
+ * 3. The thread waits on its sel until a partner claims one of its records
+ *    (that case completed: exactly one claim can win), or a buffered channel
+ *    notifies it, or the deadline passes.  Unless claimed, it cancels its sel
+ *    (which fails if a partner claimed it meanwhile: then that case is the
+ *    result), unlinks its records and starts again at 1.
+ * Records of one select never pair with each other (a partner skips records
+ * whose sel is its own), so a send and a receive on the same unbuffered
+ * channel in one select cannot complete each other.
+ */
+#include <stdlib.h>
+
+#include "chan_internal.h"
+
+#define STACK_CASES 64u
+
+struct sel_ctx {
+    lfgo_select_case *cases;
+    uint32_t *order;     /* enabled case indices, random order */
+    lfgo_chan **locks;   /* distinct unbuffered channels, address order */
+    lfgo__waiter *recs;  /* one per enabled case, parallel to order */
+    size_t m, nlocks;
+    lfgo__sel sel;
+};
+
+static lfgo_status try_case(lfgo_select_case *c)
+{
+    lfgo_chan *ch = c->chan;
+    if (ch->cap != 0)
+        return c->op == LFGO_SELECT_SEND ? lfgo__ring_try_send(ch, c->elem)
+                                         : lfgo__ring_try_recv(ch, c->elem);
+    lfgo__chlock_lock(&ch->lock);
+    lfgo_status st = c->op == LFGO_SELECT_SEND ? lfgo__sync_send_locked(ch, c->elem, NULL)
+                                               : lfgo__sync_recv_locked(ch, c->elem, NULL);
+    lfgo__chlock_unlock(&ch->lock);
+    return st;
+}
+
+static bool pass_try(struct sel_ctx *x, size_t *chosen)
+{
+    for (size_t k = 0; k < x->m; k++) {
+        lfgo_select_case *c = &x->cases[x->order[k]];
+        lfgo_status st = try_case(c);
+        if (st != LFGO_WOULDBLOCK) {
+            c->status = st;
+            *chosen = x->order[k];
+            return true;
+        }
+    }
+    return false;
+}
+
+static int cmp_ptr(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t)*(lfgo_chan *const *)a, y = (uintptr_t)*(lfgo_chan *const *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void prepare(struct sel_ctx *x)
+{
+    for (size_t k = x->m; k > 1; k--) {
+        size_t j = lfgo__chan_rand() % k;
+        uint32_t t = x->order[k - 1];
+        x->order[k - 1] = x->order[j];
+        x->order[j] = t;
+    }
+    size_t n = 0;
+    for (size_t k = 0; k < x->m; k++)
+        if (x->cases[x->order[k]].chan->cap == 0)
+            x->locks[n++] = x->cases[x->order[k]].chan;
+    qsort(x->locks, n, sizeof *x->locks, cmp_ptr);
+    size_t u = 0;
+    for (size_t k = 0; k < n; k++)
+        if (u == 0 || x->locks[u - 1] != x->locks[k])
+            x->locks[u++] = x->locks[k];
+    x->nlocks = u;
+}
+
+static void lock_all(struct sel_ctx *x, bool lock)
+{
+    for (size_t k = 0; k < x->nlocks; k++) {
+        if (lock)
+            lfgo__chlock_lock(&x->locks[k]->lock);
+        else
+            lfgo__chlock_unlock(&x->locks[k]->lock);
+    }
+}
+
+static lfgo__waitq *queue_of(lfgo_select_case *c)
+{
+    if (c->chan->cap != 0)
+        return &c->chan->selq;
+    return c->op == LFGO_SELECT_SEND ? &c->chan->sendq : &c->chan->recvq;
+}
+
+/* Under all locks: the unbuffered cases once more, then queue the records
+ * of the unbuffered cases.  True if a case completed. */
+static bool register_sync(struct sel_ctx *x, size_t *chosen)
+{
+    for (size_t k = 0; k < x->m; k++) {
+        lfgo_select_case *c = &x->cases[x->order[k]];
+        if (c->chan->cap != 0)
+            continue;
+        lfgo_status st = c->op == LFGO_SELECT_SEND
+                             ? lfgo__sync_send_locked(c->chan, c->elem, &x->sel)
+                             : lfgo__sync_recv_locked(c->chan, c->elem, &x->sel);
+        if (st != LFGO_WOULDBLOCK) {
+            c->status = st;
+            *chosen = x->order[k];
+            return true;
+        }
+    }
+    for (size_t k = 0; k < x->m; k++) {
+        lfgo_select_case *c = &x->cases[x->order[k]];
+        x->recs[k] = (lfgo__waiter){NULL, NULL, &x->sel, c->elem, x->order[k], false};
+        if (c->chan->cap == 0)
+            lfgo__waitq_push(queue_of(c), &x->recs[k]);
+    }
+    return false;
+}
+
+/* Queues the records of the buffered cases and announces them. */
+static bool register_ring(struct sel_ctx *x)
+{
+    bool any = false;
+    for (size_t k = 0; k < x->m; k++) {
+        lfgo_select_case *c = &x->cases[x->order[k]];
+        lfgo_chan *ch = c->chan;
+        if (ch->cap == 0)
+            continue;
+        LFGO_ATOMIC(uint32_t) *nsl;
+        lfgo__word *ev = lfgo__ring_ev(ch, c->op, &nsl);
+        lfgo__chlock_lock(&ch->lock);
+        lfgo__waitq_push(&ch->selq, &x->recs[k]);
+        lfgo_atomic_fetch_add(&ch->nsel, 1u, memory_order_seq_cst);
+        lfgo__chlock_unlock(&ch->lock);
+        lfgo_atomic_fetch_add(nsl, 1u, memory_order_seq_cst);
+        lfgo_atomic_fetch_or(ev, 1u, memory_order_seq_cst);
+        any = true;
+    }
+    return any;
+}
+
+static bool ring_ready_any(struct sel_ctx *x)
+{
+    lfgo__chan_heavy_barrier();
+    for (size_t k = 0; k < x->m; k++) {
+        lfgo_select_case *c = &x->cases[x->order[k]];
+        if (c->chan->cap != 0 && lfgo__ring_ready(c->chan, c->op))
+            return true;
+    }
+    return false;
+}
+
+static void unregister(struct sel_ctx *x)
+{
+    for (size_t k = 0; k < x->m; k++) {
+        lfgo_chan *ch = x->cases[x->order[k]].chan;
+        lfgo__chlock_lock(&ch->lock);
+        if (x->recs[k].queued) {
+            lfgo_select_case *c = &x->cases[x->order[k]];
+            lfgo__waitq_unlink(queue_of(c), &x->recs[k]);
+            if (ch->cap != 0) {
+                LFGO_ATOMIC(uint32_t) *nsl;
+                lfgo__ring_ev(ch, c->op, &nsl);
+                lfgo_atomic_fetch_sub(&ch->nsel, 1u, memory_order_seq_cst);
+                lfgo_atomic_fetch_sub(nsl, 1u, memory_order_seq_cst);
+            }
+        }
+        lfgo__chlock_unlock(&ch->lock);
+    }
+}
+
+/* Steps 2 and 3.  True if a case completed (*chosen set). */
+static bool block_once(struct sel_ctx *x, size_t *chosen, const struct timespec *deadline)
+{
+    lfgo__sel_init(&x->sel);
+    lock_all(x, true);
+    bool done = register_sync(x, chosen);
+    lock_all(x, false);
+    if (done)
+        return true;
+    bool rings = register_ring(x);
+    uint32_t seen = lfgo__sel_word(&x->sel);
+    if (!(rings && ring_ready_any(x)))
+        lfgo__sel_wait(&x->sel, seen, deadline);
+    bool claimed = !lfgo__sel_cancel(&x->sel);
+    if (claimed)
+        lfgo__sel_wait_done(&x->sel);
+    unregister(x);
+    if (claimed) {
+        *chosen = x->sel.chosen;
+        x->cases[*chosen].status = x->sel.status;
+    }
+    return claimed;
+}
+
+static lfgo_status sleep_until(const struct timespec *deadline)
+{
+    lfgo__word w = 0;
+    while (!lfgo__park_wait(&w, 0u, deadline))
+        ;
+    return LFGO_TIMEOUT;
+}
+
+static lfgo_status run(struct sel_ctx *x, size_t *chosen, const struct timespec *deadline,
+                       bool try_only)
+{
+    prepare(x);
+    for (;;) {
+        if (pass_try(x, chosen))
+            return LFGO_OK;
+        if (try_only)
+            return LFGO_WOULDBLOCK;
+        if (lfgo__deadline_passed(deadline))
+            return LFGO_TIMEOUT;
+        if (block_once(x, chosen, deadline))
+            return LFGO_OK;
+    }
+}
+
+static bool bad_select(const char *func, lfgo_select_case *cases, size_t n, size_t *chosen,
+                       size_t *m)
+{
+    if ((n && !cases) || !chosen) {
+        lfgo__misuse(func, n && !cases ? "NULL cases" : "NULL chosen");
+        return true;
+    }
+    *m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!cases[i].chan)
+            continue;
+        if (!cases[i].elem) {
+            lfgo__misuse(func, "NULL element in an enabled case");
+            return true;
+        }
+        (*m)++;
+    }
+    return false;
+}
+
+static lfgo_status select_impl(const char *func, lfgo_select_case *cases, size_t n,
+                               size_t *chosen, const struct timespec *deadline, bool try_only)
+{
+    size_t m;
+    if (bad_select(func, cases, n, chosen, &m))
+        return LFGO_MISUSE;
+    if (m == 0)
+        return try_only ? LFGO_WOULDBLOCK : sleep_until(deadline);
+    uint32_t order_s[STACK_CASES];
+    lfgo_chan *locks_s[STACK_CASES];
+    lfgo__waiter recs_s[STACK_CASES];
+    struct sel_ctx x = {cases, order_s, locks_s, recs_s, m, 0, {0, 0, LFGO_OK}};
+    void *heap = NULL;
+    if (m > STACK_CASES) {
+        heap = malloc(m * (sizeof(uint32_t) + sizeof(lfgo_chan *) + sizeof(lfgo__waiter)));
+        if (!heap)
+            return LFGO_ENOMEM;
+        x.recs = heap;
+        x.locks = (lfgo_chan **)(x.recs + m);
+        x.order = (uint32_t *)(x.locks + m);
+    }
+    for (size_t i = 0, k = 0; i < n; i++)
+        if (cases[i].chan)
+            x.order[k++] = (uint32_t)i;
+    lfgo_status st = run(&x, chosen, deadline, try_only);
+    free(heap);
+    return st;
+}
+
+lfgo_status lfgo_select(lfgo_select_case *cases, size_t n, size_t *chosen)
+{
+    size_t m;
+    if (bad_select("lfgo_select", cases, n, chosen, &m))
+        return LFGO_MISUSE;
+    if (m == 0) {
+        lfgo__misuse("lfgo_select", "select with no enabled cases blocks forever");
+        return LFGO_MISUSE;
+    }
+    return select_impl("lfgo_select", cases, n, chosen, NULL, false);
+}
+
+lfgo_status lfgo_select_try(lfgo_select_case *cases, size_t n, size_t *chosen)
+{
+    return select_impl("lfgo_select_try", cases, n, chosen, NULL, true);
+}
+
+lfgo_status lfgo_select_until(lfgo_select_case *cases, size_t n, size_t *chosen,
+                              const struct timespec *deadline)
+{
+    if (!deadline) {
+        lfgo__misuse("lfgo_select_until", "NULL deadline");
+        return LFGO_MISUSE;
+    }
+    return select_impl("lfgo_select_until", cases, n, chosen, deadline, false);
+}

@@ -1,0 +1,109 @@
+/*
+ * lib/chan_wait.h - waiter records for channels (internal): Go's sudog and
+ * selectDone, written for C.  Used by lfgo's unbuffered channels and select,
+ * and by the twin's unbuffered channels and select.
+ *
+ * A thread that must wait for a partner (a rendezvous send or receive, or a
+ * select over several channels) puts one record per case on the channels'
+ * queues and waits on one `sel` of its own (on its stack).  A partner, holding
+ * the channel's lock, takes a record off a queue and claims its sel:
+ *
+ *   sel state:  WAITING --claim (partner CAS)--> BUSY --finish--> DONE
+ *               WAITING --cancel (owner CAS)---> CANCELLED
+ *
+ * Exactly one claim or cancel succeeds, so exactly one case of a select
+ * completes.  The claimer copies the value (from the sender's record, or into
+ * the receiver's) between claim and finish; the owner returns only after it
+ * sees DONE, so the copy never outlives the owner's buffers.  After finish the
+ * claimer touches nothing of the record but the address of the sel word (for
+ * the futex wake, which does not dereference it).
+ *
+ * The sel word: bits 0-1 the state above, bit 2 PARKED (the owner may be
+ * asleep: whoever changes the word wakes it), bits 3.. a notification count
+ * bumped by buffered channels whose state changed (a select waiting on a
+ * buffered channel rechecks when it changes).  Every change of the word is a
+ * read-modify-write, so a PARKED owner is never missed ("both sides on one
+ * RMW").
+ *
+ * Queues are intrusive doubly linked lists guarded by the channel's lock
+ * (lfgo__chlock for lfgo, the twin's pthread mutex); records whose sel is no
+ * longer WAITING are unlinked by whoever meets them first.
+ */
+#ifndef LFGO_LIB_CHAN_WAIT_H
+#define LFGO_LIB_CHAN_WAIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lfgo/chan.h"
+#include "park.h"
+
+enum {
+    LFGO__SEL_WAITING = 0u,
+    LFGO__SEL_BUSY = 1u,
+    LFGO__SEL_DONE = 2u,
+    LFGO__SEL_CANCELLED = 3u,
+    LFGO__SEL_STATE = 3u,
+    LFGO__SEL_PARKED = 4u,
+    LFGO__SEL_NOTE = 8u
+};
+
+typedef struct lfgo__sel {
+    lfgo__word word;
+    uint32_t chosen;    /* written by the claimer before DONE */
+    lfgo_status status; /* likewise */
+} lfgo__sel;
+
+typedef struct lfgo__waiter {
+    struct lfgo__waiter *prev, *next;
+    lfgo__sel *sel;
+    void *elem;   /* send: the value; recv: where it goes */
+    uint32_t idx; /* the case index reported to the owner */
+    bool queued;  /* guarded by the channel's lock */
+} lfgo__waiter;
+
+typedef struct lfgo__waitq {
+    lfgo__waiter *head, *tail;
+} lfgo__waitq;
+
+/* Queue operations: the caller holds the queue's lock. */
+void lfgo__waitq_push(lfgo__waitq *q, lfgo__waiter *w);
+void lfgo__waitq_unlink(lfgo__waitq *q, lfgo__waiter *w);
+/* Unlinks records until one whose sel is not `self` is claimed; NULL if the
+ * queue has none.  The claimed sel is BUSY: finish it. */
+lfgo__waiter *lfgo__waitq_claim(lfgo__waitq *q, const lfgo__sel *self);
+/* True if the queue holds a claimable record of another sel (no claim). */
+bool lfgo__waitq_ready(lfgo__waitq *q, const lfgo__sel *self);
+/* Claims every record and finishes it with `st` (close). */
+void lfgo__waitq_finish_all(lfgo__waitq *q, lfgo_status st);
+/* Notifies every record's sel (a buffered channel changed). */
+void lfgo__waitq_notify_all(lfgo__waitq *q);
+
+void lfgo__sel_init(lfgo__sel *s);
+bool lfgo__sel_claim(lfgo__sel *s);
+void lfgo__sel_finish(lfgo__sel *s, uint32_t chosen, lfgo_status st);
+void lfgo__sel_notify(lfgo__sel *s);
+/* Owner: WAITING -> CANCELLED.  False if a partner claimed it first. */
+bool lfgo__sel_cancel(lfgo__sel *s);
+/* Owner: waits until DONE, or until the word changes from `seen` (a
+ * notification), or the deadline.  Returns the state at return. */
+uint32_t lfgo__sel_wait(lfgo__sel *s, uint32_t seen, const struct timespec *deadline);
+/* Owner: current word (seq_cst). */
+uint32_t lfgo__sel_word(lfgo__sel *s);
+/* Owner: after a failed cancel, waits for the claimer's finish. */
+void lfgo__sel_wait_done(lfgo__sel *s);
+
+/* A small lock for lfgo's channel slow paths: 0 free, 1 held, 2 held with
+ * sleepers.  Held only for a few dozen instructions; never while sleeping. */
+typedef struct lfgo__chlock {
+    lfgo__word w;
+} lfgo__chlock;
+
+void lfgo__chlock_lock(lfgo__chlock *l);
+void lfgo__chlock_unlock(lfgo__chlock *l);
+
+/* A per-thread random number (xorshift), for select's case order. */
+uint32_t lfgo__chan_rand(void);
+
+#endif /* LFGO_LIB_CHAN_WAIT_H */

@@ -1,0 +1,609 @@
+/*
+ * lib/twin/chan.c - the lock-based channel twin (see lfgo/twin/chan.h):
+ * Go's runtime/chan.go design with a pthread mutex.
+ *
+ * Invariants (all guarded by ch->mu):
+ *  - buf holds `count` values from index `head` (a ring of `cap` slots).
+ *  - recvq holds waiter records of blocked receivers that must be handed a
+ *    value directly: unbuffered receivers and selects.  They are queued only
+ *    while the buffer is empty, and a sender serves them before the buffer.
+ *  - sendq holds records of blocked senders whose value is not yet in the
+ *    channel: unbuffered senders and selects.  They are queued only while
+ *    the buffer is full; a receiver that takes from a full buffer moves the
+ *    first live sender record's value into the freed slot (FIFO kept).
+ *  - Plain blocked senders/receivers of a buffered channel wait on the two
+ *    condition variables not_full / not_empty instead.
+ *  - closed: set once; close finishes every record with LFGO_CLOSED and
+ *    broadcasts both condition variables.
+ * Records wait on their sel through the parking layer (lib/chan_wait.c):
+ * a select waits for several channels, which one condvar cannot express.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../chan_wait.h"
+#include "lfgo/twin/chan.h"
+
+struct lfgo_twin_chan {
+    pthread_mutex_t mu;
+    pthread_cond_t not_full, not_empty;
+    size_t cap, elem_size, head, count;
+    unsigned sleepers; /* threads in a condvar wait */
+    bool closed, owned;
+    lfgo__waitq sendq, recvq;
+    unsigned char *buf;
+};
+
+#define MAX_CAP ((size_t)1 << 40)
+
+size_t lfgo_twin_chan_size(size_t elem_size, size_t capacity, lfgo_chan_kind kind)
+{
+    if (elem_size == 0 || elem_size > SIZE_MAX / 4 || capacity > MAX_CAP || (unsigned)kind > 3u)
+        return 0;
+    if (capacity && elem_size > (SIZE_MAX / 4) / capacity)
+        return 0;
+    return sizeof(struct lfgo_twin_chan) + capacity * elem_size + 16;
+}
+
+static void setup(lfgo_twin_chan *ch, void *mem, size_t elem_size, size_t cap)
+{
+    memset(ch, 0, sizeof *ch);
+    pthread_mutex_init(&ch->mu, NULL);
+    pthread_cond_init(&ch->not_full, NULL);
+    pthread_cond_init(&ch->not_empty, NULL);
+    ch->cap = cap;
+    ch->elem_size = elem_size;
+    ch->buf = (unsigned char *)mem + sizeof *ch;
+}
+
+lfgo_status lfgo_twin_chan_create(lfgo_twin_chan **out, size_t elem_size, size_t capacity,
+                                  lfgo_chan_kind kind)
+{
+    size_t b = lfgo_twin_chan_size(elem_size, capacity, kind);
+    if (!out || !b)
+        return LFGO_EINVAL;
+    void *mem = malloc(b);
+    if (!mem)
+        return LFGO_ENOMEM;
+    setup(mem, mem, elem_size, capacity);
+    ((lfgo_twin_chan *)mem)->owned = true;
+    *out = mem;
+    return LFGO_OK;
+}
+
+lfgo_status lfgo_twin_chan_init(lfgo_twin_chan **out, void *mem, size_t mem_size,
+                                size_t elem_size, size_t capacity, lfgo_chan_kind kind)
+{
+    size_t need = lfgo_twin_chan_size(elem_size, capacity, kind);
+    if (!out || !mem || !need || mem_size < need)
+        return LFGO_EINVAL;
+    uintptr_t a = ((uintptr_t)mem + 15u) & ~(uintptr_t)15u;
+    setup((lfgo_twin_chan *)a, (void *)a, elem_size, capacity);
+    *out = (lfgo_twin_chan *)a;
+    return LFGO_OK;
+}
+
+void lfgo_twin_chan_destroy(lfgo_twin_chan *ch)
+{
+    if (!ch) {
+        lfgo__misuse("lfgo_twin_chan_destroy", "NULL channel");
+        return;
+    }
+    pthread_mutex_lock(&ch->mu);
+    bool busy = ch->sleepers || ch->sendq.head || ch->recvq.head;
+    pthread_mutex_unlock(&ch->mu);
+    if (busy) {
+        lfgo__misuse("lfgo_twin_chan_destroy", "channel destroyed with blocked threads");
+        return;
+    }
+    pthread_cond_destroy(&ch->not_full);
+    pthread_cond_destroy(&ch->not_empty);
+    pthread_mutex_destroy(&ch->mu);
+    if (ch->owned)
+        free(ch);
+}
+
+/* ------------------------------------------------------------ locked ops */
+
+static void push(lfgo_twin_chan *ch, const void *elem)
+{
+    memcpy(ch->buf + ((ch->head + ch->count) % ch->cap) * ch->elem_size, elem, ch->elem_size);
+    ch->count++;
+}
+
+static void pop(lfgo_twin_chan *ch, void *out)
+{
+    memcpy(out, ch->buf + ch->head * ch->elem_size, ch->elem_size);
+    ch->head = (ch->head + 1) % ch->cap;
+    ch->count--;
+}
+
+static lfgo_status send_locked(lfgo_twin_chan *ch, const void *elem, const lfgo__sel *self)
+{
+    if (ch->closed)
+        return LFGO_CLOSED;
+    lfgo__waiter *w = lfgo__waitq_claim(&ch->recvq, self);
+    if (w) {
+        memcpy(w->elem, elem, ch->elem_size);
+        lfgo__sel_finish(w->sel, w->idx, LFGO_OK);
+        return LFGO_OK;
+    }
+    if (ch->count == ch->cap)
+        return LFGO_WOULDBLOCK;
+    push(ch, elem);
+    pthread_cond_signal(&ch->not_empty);
+    return LFGO_OK;
+}
+
+static lfgo_status recv_locked(lfgo_twin_chan *ch, void *out, const lfgo__sel *self)
+{
+    lfgo__waiter *w;
+    if (ch->count > 0) {
+        pop(ch, out);
+        if ((w = lfgo__waitq_claim(&ch->sendq, self)) != NULL) {
+            push(ch, w->elem);
+            lfgo__sel_finish(w->sel, w->idx, LFGO_OK);
+        } else {
+            pthread_cond_signal(&ch->not_full);
+        }
+        return LFGO_OK;
+    }
+    if ((w = lfgo__waitq_claim(&ch->sendq, self)) != NULL) {
+        memcpy(out, w->elem, ch->elem_size);
+        lfgo__sel_finish(w->sel, w->idx, LFGO_OK);
+        return LFGO_OK;
+    }
+    return ch->closed ? LFGO_CLOSED : LFGO_WOULDBLOCK;
+}
+
+/* ------------------------------------------------------------ blocking */
+
+static lfgo_status wait_record(lfgo_twin_chan *ch, lfgo__waitq *q, lfgo__waiter *w,
+                               const struct timespec *deadline)
+{
+    uint32_t st = lfgo__sel_wait(w->sel, LFGO__SEL_WAITING, deadline);
+    if (st != LFGO__SEL_DONE && lfgo__sel_cancel(w->sel)) {
+        pthread_mutex_lock(&ch->mu);
+        lfgo__waitq_unlink(q, w);
+        pthread_mutex_unlock(&ch->mu);
+        return LFGO_TIMEOUT;
+    }
+    lfgo__sel_wait_done(w->sel);
+    return w->sel->status;
+}
+
+/* Unbuffered: queue a record (ch->mu held; released here). */
+static lfgo_status block_record(lfgo_twin_chan *ch, void *elem, bool send,
+                                const struct timespec *deadline)
+{
+    lfgo__sel sel;
+    lfgo__sel_init(&sel);
+    lfgo__waiter w = {NULL, NULL, &sel, elem, 0, false};
+    lfgo__waitq *q = send ? &ch->sendq : &ch->recvq;
+    lfgo__waitq_push(q, &w);
+    pthread_mutex_unlock(&ch->mu);
+    return wait_record(ch, q, &w, deadline);
+}
+
+static lfgo_status op(lfgo_twin_chan *ch, void *elem, bool send, const struct timespec *deadline,
+                      bool try_only)
+{
+    pthread_mutex_lock(&ch->mu);
+    for (;;) {
+        lfgo_status st = send ? send_locked(ch, elem, NULL) : recv_locked(ch, elem, NULL);
+        if (st == LFGO_WOULDBLOCK && !try_only && lfgo__deadline_passed(deadline))
+            st = LFGO_TIMEOUT;
+        if (st != LFGO_WOULDBLOCK || try_only) {
+            pthread_mutex_unlock(&ch->mu);
+            return st;
+        }
+        if (ch->cap == 0)
+            return block_record(ch, elem, send, deadline);
+        pthread_cond_t *cv = send ? &ch->not_full : &ch->not_empty;
+        ch->sleepers++;
+        if (deadline)
+            pthread_cond_clockwait(cv, &ch->mu, CLOCK_MONOTONIC, deadline);
+        else
+            pthread_cond_wait(cv, &ch->mu);
+        ch->sleepers--;
+    }
+}
+
+/* ------------------------------------------------------------ public */
+
+static bool bad(const char *func, const void *ch, const void *p, const char *what)
+{
+    if (!ch || !p) {
+        lfgo__misuse(func, !ch ? "NULL channel" : what);
+        return true;
+    }
+    return false;
+}
+
+#define CHECK(func, ch, p, what)        \
+    do {                                \
+        if (bad(func, ch, p, what))     \
+            return LFGO_MISUSE;         \
+    } while (0)
+
+lfgo_status lfgo_twin_chan_send(lfgo_twin_chan *ch, const void *elem)
+{
+    CHECK("lfgo_twin_chan_send", ch, elem, "NULL element");
+    return op(ch, (void *)(uintptr_t)elem, true, NULL, false);
+}
+
+lfgo_status lfgo_twin_chan_try_send(lfgo_twin_chan *ch, const void *elem)
+{
+    CHECK("lfgo_twin_chan_try_send", ch, elem, "NULL element");
+    return op(ch, (void *)(uintptr_t)elem, true, NULL, true);
+}
+
+lfgo_status lfgo_twin_chan_send_until(lfgo_twin_chan *ch, const void *elem,
+                                      const struct timespec *deadline)
+{
+    CHECK("lfgo_twin_chan_send_until", ch, elem, "NULL element");
+    CHECK("lfgo_twin_chan_send_until", ch, deadline, "NULL deadline");
+    return op(ch, (void *)(uintptr_t)elem, true, deadline, false);
+}
+
+lfgo_status lfgo_twin_chan_recv(lfgo_twin_chan *ch, void *out)
+{
+    CHECK("lfgo_twin_chan_recv", ch, out, "NULL element");
+    return op(ch, out, false, NULL, false);
+}
+
+lfgo_status lfgo_twin_chan_try_recv(lfgo_twin_chan *ch, void *out)
+{
+    CHECK("lfgo_twin_chan_try_recv", ch, out, "NULL element");
+    return op(ch, out, false, NULL, true);
+}
+
+lfgo_status lfgo_twin_chan_recv_until(lfgo_twin_chan *ch, void *out,
+                                      const struct timespec *deadline)
+{
+    CHECK("lfgo_twin_chan_recv_until", ch, out, "NULL element");
+    CHECK("lfgo_twin_chan_recv_until", ch, deadline, "NULL deadline");
+    return op(ch, out, false, deadline, false);
+}
+
+static lfgo_status send_many(lfgo_twin_chan *ch, const void *elems, size_t n, size_t *done,
+                             const struct timespec *deadline, bool try_only)
+{
+    const unsigned char *p = elems;
+    size_t i = 0;
+    lfgo_status st = LFGO_OK;
+    for (; i < n; i++)
+        if ((st = op(ch, (void *)(uintptr_t)(p + i * ch->elem_size), true, deadline,
+                     try_only)) != LFGO_OK)
+            break;
+    *done = i;
+    return st;
+}
+
+static lfgo_status recv_many(lfgo_twin_chan *ch, void *out, size_t n, size_t *done,
+                             const struct timespec *deadline, bool try_only)
+{
+    unsigned char *p = out;
+    *done = 0;
+    if (n == 0)
+        return LFGO_OK;
+    lfgo_status st = op(ch, p, false, deadline, try_only);
+    if (st != LFGO_OK)
+        return st;
+    size_t i = 1;
+    while (i < n && op(ch, p + i * ch->elem_size, false, NULL, true) == LFGO_OK)
+        i++;
+    *done = i;
+    return LFGO_OK;
+}
+
+static bool bad_batch(const char *func, lfgo_twin_chan *ch, const void *p, size_t n,
+                      size_t *done)
+{
+    if (bad(func, ch, done, "NULL done"))
+        return true;
+    *done = 0;
+    return n != 0 && bad(func, ch, p, "NULL elements");
+}
+
+#define BATCH(func, ch, p, n, done)              \
+    do {                                         \
+        if (bad_batch(func, ch, p, n, done))     \
+            return LFGO_MISUSE;                  \
+    } while (0)
+
+lfgo_status lfgo_twin_chan_send_many(lfgo_twin_chan *ch, const void *elems, size_t n,
+                                     size_t *done)
+{
+    BATCH("lfgo_twin_chan_send_many", ch, elems, n, done);
+    return send_many(ch, elems, n, done, NULL, false);
+}
+
+lfgo_status lfgo_twin_chan_send_many_until(lfgo_twin_chan *ch, const void *elems, size_t n,
+                                           size_t *done, const struct timespec *deadline)
+{
+    BATCH("lfgo_twin_chan_send_many_until", ch, elems, n, done);
+    CHECK("lfgo_twin_chan_send_many_until", ch, deadline, "NULL deadline");
+    return send_many(ch, elems, n, done, deadline, false);
+}
+
+lfgo_status lfgo_twin_chan_try_send_many(lfgo_twin_chan *ch, const void *elems, size_t n,
+                                         size_t *done)
+{
+    BATCH("lfgo_twin_chan_try_send_many", ch, elems, n, done);
+    return send_many(ch, elems, n, done, NULL, true);
+}
+
+lfgo_status lfgo_twin_chan_recv_many(lfgo_twin_chan *ch, void *out, size_t n, size_t *done)
+{
+    BATCH("lfgo_twin_chan_recv_many", ch, out, n, done);
+    return recv_many(ch, out, n, done, NULL, false);
+}
+
+lfgo_status lfgo_twin_chan_recv_many_until(lfgo_twin_chan *ch, void *out, size_t n,
+                                           size_t *done, const struct timespec *deadline)
+{
+    BATCH("lfgo_twin_chan_recv_many_until", ch, out, n, done);
+    CHECK("lfgo_twin_chan_recv_many_until", ch, deadline, "NULL deadline");
+    return recv_many(ch, out, n, done, deadline, false);
+}
+
+lfgo_status lfgo_twin_chan_try_recv_many(lfgo_twin_chan *ch, void *out, size_t n, size_t *done)
+{
+    BATCH("lfgo_twin_chan_try_recv_many", ch, out, n, done);
+    return recv_many(ch, out, n, done, NULL, true);
+}
+
+lfgo_status lfgo_twin_chan_close(lfgo_twin_chan *ch)
+{
+    if (!ch) {
+        lfgo__misuse("lfgo_twin_chan_close", "NULL channel");
+        return LFGO_MISUSE;
+    }
+    pthread_mutex_lock(&ch->mu);
+    bool was = ch->closed;
+    if (!was) {
+        ch->closed = true;
+        lfgo__waitq_finish_all(&ch->recvq, LFGO_CLOSED);
+        lfgo__waitq_finish_all(&ch->sendq, LFGO_CLOSED);
+        pthread_cond_broadcast(&ch->not_full);
+        pthread_cond_broadcast(&ch->not_empty);
+    }
+    pthread_mutex_unlock(&ch->mu);
+    if (was) {
+        lfgo__misuse("lfgo_twin_chan_close", "close of closed channel");
+        return LFGO_MISUSE;
+    }
+    return LFGO_OK;
+}
+
+size_t lfgo_twin_chan_len(const lfgo_twin_chan *ch)
+{
+    if (!ch) {
+        lfgo__misuse("lfgo_twin_chan_len", "NULL channel");
+        return 0;
+    }
+    lfgo_twin_chan *c = (lfgo_twin_chan *)(uintptr_t)ch;
+    pthread_mutex_lock(&c->mu);
+    size_t n = c->count;
+    pthread_mutex_unlock(&c->mu);
+    return n;
+}
+
+size_t lfgo_twin_chan_cap(const lfgo_twin_chan *ch)
+{
+    if (!ch) {
+        lfgo__misuse("lfgo_twin_chan_cap", "NULL channel");
+        return 0;
+    }
+    return ch->cap;
+}
+
+size_t lfgo_twin_chan_elem_size(const lfgo_twin_chan *ch)
+{
+    if (!ch) {
+        lfgo__misuse("lfgo_twin_chan_elem_size", "NULL channel");
+        return 0;
+    }
+    return ch->elem_size;
+}
+
+/* ------------------------------------------------------------ select */
+
+#define STACK_CASES 64u
+
+struct tsel {
+    lfgo_twin_select_case *cases;
+    uint32_t *order;
+    lfgo_twin_chan **locks;
+    lfgo__waiter *recs;
+    size_t m, nlocks;
+    lfgo__sel sel;
+};
+
+static int cmp_ptr(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t)*(lfgo_twin_chan *const *)a;
+    uintptr_t y = (uintptr_t)*(lfgo_twin_chan *const *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void prepare(struct tsel *x)
+{
+    for (size_t k = x->m; k > 1; k--) {
+        size_t j = lfgo__chan_rand() % k;
+        uint32_t t = x->order[k - 1];
+        x->order[k - 1] = x->order[j];
+        x->order[j] = t;
+    }
+    for (size_t k = 0; k < x->m; k++)
+        x->locks[k] = x->cases[x->order[k]].chan;
+    qsort(x->locks, x->m, sizeof *x->locks, cmp_ptr);
+    size_t u = 0;
+    for (size_t k = 0; k < x->m; k++)
+        if (u == 0 || x->locks[u - 1] != x->locks[k])
+            x->locks[u++] = x->locks[k];
+    x->nlocks = u;
+}
+
+static void lock_all(struct tsel *x, bool lock)
+{
+    for (size_t k = 0; k < x->nlocks; k++) {
+        if (lock)
+            pthread_mutex_lock(&x->locks[k]->mu);
+        else
+            pthread_mutex_unlock(&x->locks[k]->mu);
+    }
+}
+
+static lfgo__waitq *tqueue(lfgo_twin_select_case *c)
+{
+    return c->op == LFGO_SELECT_SEND ? &c->chan->sendq : &c->chan->recvq;
+}
+
+/* Under all locks: try each case in order, else queue a record per case. */
+static bool try_or_register(struct tsel *x, size_t *chosen, bool try_only)
+{
+    for (size_t k = 0; k < x->m; k++) {
+        lfgo_twin_select_case *c = &x->cases[x->order[k]];
+        lfgo_status st = c->op == LFGO_SELECT_SEND ? send_locked(c->chan, c->elem, &x->sel)
+                                                   : recv_locked(c->chan, c->elem, &x->sel);
+        if (st != LFGO_WOULDBLOCK) {
+            c->status = st;
+            *chosen = x->order[k];
+            return true;
+        }
+    }
+    if (try_only)
+        return false;
+    for (size_t k = 0; k < x->m; k++) {
+        lfgo_twin_select_case *c = &x->cases[x->order[k]];
+        x->recs[k] = (lfgo__waiter){NULL, NULL, &x->sel, c->elem, x->order[k], false};
+        lfgo__waitq_push(tqueue(c), &x->recs[k]);
+    }
+    return false;
+}
+
+static void unregister(struct tsel *x)
+{
+    for (size_t k = 0; k < x->m; k++) {
+        lfgo_twin_select_case *c = &x->cases[x->order[k]];
+        pthread_mutex_lock(&c->chan->mu);
+        lfgo__waitq_unlink(tqueue(c), &x->recs[k]);
+        pthread_mutex_unlock(&c->chan->mu);
+    }
+}
+
+static lfgo_status run(struct tsel *x, size_t *chosen, const struct timespec *deadline,
+                       bool try_only)
+{
+    prepare(x);
+    for (;;) {
+        lfgo__sel_init(&x->sel);
+        lock_all(x, true);
+        bool done = try_or_register(x, chosen, try_only || lfgo__deadline_passed(deadline));
+        lock_all(x, false);
+        if (done)
+            return LFGO_OK;
+        if (try_only)
+            return LFGO_WOULDBLOCK;
+        if (lfgo__deadline_passed(deadline))
+            return LFGO_TIMEOUT;
+        lfgo__sel_wait(&x->sel, LFGO__SEL_WAITING, deadline);
+        bool claimed = !lfgo__sel_cancel(&x->sel);
+        if (claimed)
+            lfgo__sel_wait_done(&x->sel);
+        unregister(x);
+        if (claimed) {
+            *chosen = x->sel.chosen;
+            x->cases[*chosen].status = x->sel.status;
+            return LFGO_OK;
+        }
+    }
+}
+
+static bool bad_select(const char *func, lfgo_twin_select_case *cases, size_t n, size_t *chosen,
+                       size_t *m)
+{
+    if ((n && !cases) || !chosen) {
+        lfgo__misuse(func, n && !cases ? "NULL cases" : "NULL chosen");
+        return true;
+    }
+    *m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!cases[i].chan)
+            continue;
+        if (!cases[i].elem) {
+            lfgo__misuse(func, "NULL element in an enabled case");
+            return true;
+        }
+        (*m)++;
+    }
+    return false;
+}
+
+static lfgo_status sleep_until(const struct timespec *deadline)
+{
+    lfgo__word w = 0;
+    while (!lfgo__park_wait(&w, 0u, deadline))
+        ;
+    return LFGO_TIMEOUT;
+}
+
+static lfgo_status select_impl(const char *func, lfgo_twin_select_case *cases, size_t n,
+                               size_t *chosen, const struct timespec *deadline, bool try_only)
+{
+    size_t m;
+    if (bad_select(func, cases, n, chosen, &m))
+        return LFGO_MISUSE;
+    if (m == 0)
+        return try_only ? LFGO_WOULDBLOCK : sleep_until(deadline);
+    uint32_t order_s[STACK_CASES];
+    lfgo_twin_chan *locks_s[STACK_CASES];
+    lfgo__waiter recs_s[STACK_CASES];
+    struct tsel x = {cases, order_s, locks_s, recs_s, m, 0, {0, 0, LFGO_OK}};
+    void *heap = NULL;
+    if (m > STACK_CASES) {
+        heap = malloc(m * (sizeof(uint32_t) + sizeof(lfgo_twin_chan *) + sizeof(lfgo__waiter)));
+        if (!heap)
+            return LFGO_ENOMEM;
+        x.recs = heap;
+        x.locks = (lfgo_twin_chan **)(x.recs + m);
+        x.order = (uint32_t *)(x.locks + m);
+    }
+    for (size_t i = 0, k = 0; i < n; i++)
+        if (cases[i].chan)
+            x.order[k++] = (uint32_t)i;
+    lfgo_status st = run(&x, chosen, deadline, try_only);
+    free(heap);
+    return st;
+}
+
+lfgo_status lfgo_twin_select(lfgo_twin_select_case *cases, size_t n, size_t *chosen)
+{
+    size_t m;
+    if (bad_select("lfgo_twin_select", cases, n, chosen, &m))
+        return LFGO_MISUSE;
+    if (m == 0) {
+        lfgo__misuse("lfgo_twin_select", "select with no enabled cases blocks forever");
+        return LFGO_MISUSE;
+    }
+    return select_impl("lfgo_twin_select", cases, n, chosen, NULL, false);
+}
+
+lfgo_status lfgo_twin_select_try(lfgo_twin_select_case *cases, size_t n, size_t *chosen)
+{
+    return select_impl("lfgo_twin_select_try", cases, n, chosen, NULL, true);
+}
+
+lfgo_status lfgo_twin_select_until(lfgo_twin_select_case *cases, size_t n, size_t *chosen,
+                                   const struct timespec *deadline)
+{
+    if (!deadline) {
+        lfgo__misuse("lfgo_twin_select_until", "NULL deadline");
+        return LFGO_MISUSE;
+    }
+    return select_impl("lfgo_twin_select_until", cases, n, chosen, deadline, false);
+}
