@@ -10,5 +10,11 @@
 #include "lfgo/twin/wg.h"
 #include "lfgo/swg.h"
 #include "lfgo/twin/swg.h"
+#include "lfgo/chan.h"
+#include "lfgo/twin/chan.h"
+#include "lfgo/mutex.h"
+#include "lfgo/twin/mutex.h"
+#include "lfgo/batch.h"
+#include "lfgo/twin/batch.h"
 
 #endif /* LFGO_LFGO_H */
