@@ -11,11 +11,23 @@
 
 #include "park.h"
 
+/*
+ * Measured on the 2-vCPU project VM (bench/park_costs; docs/design.md): PAUSE
+ * ~25 ns, so 6 rounds = 1+2+4+8+16+32 = 63 PAUSEs ~ 1.6 us, several cross-core
+ * spin round trips (0.1-0.6 us) long; sched_yield() ~0.4-0.5 us when nothing
+ * else is runnable, a hand-over of the core when something is.  Parking costs
+ * the parked thread ~4-27 us (futex hand-off 2.5-13 us, wake-to-run 3.7-24
+ * us), so the whole budget alone, ~8 us measured, is about the cost of
+ * parking.  Moving the budget from PAUSE to yields (12/4 before) made
+ * forkjoin_2w and sizedwg_6, where threads outnumber the cores, ~2x faster
+ * under load and ~25% faster on a quiet machine.  Both constants may be
+ * overridden with -D for such experiments.
+ */
 #ifndef LFGO__SPIN_PAUSES
-#define LFGO__SPIN_PAUSES 12u /* rounds of PAUSE: 1+2+4+8+16+32*7 = 255 PAUSEs */
+#define LFGO__SPIN_PAUSES 6u /* rounds of PAUSE: 1+2+4+8+16+32 = 63 PAUSEs */
 #endif
 #ifndef LFGO__SPIN_YIELDS
-#define LFGO__SPIN_YIELDS 4u /* then this many sched_yield() calls */
+#define LFGO__SPIN_YIELDS 16u /* then this many sched_yield() calls */
 #endif
 
 bool lfgo__spin(lfgo__spinner *s)

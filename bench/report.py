@@ -1,0 +1,502 @@
+#!/usr/bin/env python3
+"""Builds lfgo's benchmark report from one run's raw results.
+
+    bench/report.py [--results build/bench/results] [--out report]
+
+Reads, from the results directory:
+  bench_*.json      Google Benchmark JSON, one file per benchmark program
+                    (bench_calib.json first; calib_end.json is the same
+                    program run again at the end)
+  go.csv            the Go peer's rows (bench/go)
+  park_costs.csv    bench/park_costs rows (optional)
+  meta.json         what scripts/bench.sh recorded about the run (optional)
+and writes, into the output directory:
+  summary.csv       workload,impl,median,min,max,unit (medians of repetitions)
+  report.md         every workload x implementation, ratios within the run,
+                    the calibration row and the VM state it indicates, the
+                    targets of the issues with met/missed, and the plots
+  <group>.svg       one bar chart per workload group
+
+Row naming (bench/README.md): a Google Benchmark named "workload/impl[/...]"
+gives the row (workload, impl).  Its figure is, per repetition:
+  counter per_item     -> ns per item (the counter holds seconds per item)
+  counter items_per_s  -> items/s (higher is better)
+  otherwise            -> wall time per iteration, in ns
+Every counter named "name:unit" adds a row "workload.name" with that unit.
+A benchmark that called SkipWithError becomes an error row ("collapsed: ..."
+for peers that collapse).  Python 3 standard library only.
+"""
+import argparse
+import csv
+import glob
+import html
+import json
+import math
+import os
+import statistics
+import sys
+
+# ------------------------------------------------------------------ targets
+# (issue, lhs, op, factor, rhs, wording).  lhs and rhs are "workload/impl"
+# rows of this run; rhs may be a number (in the lhs row's unit).  The target
+# holds when  lhs op factor * rhs.
+TARGETS = [
+    ("2", "wg_add_done/lfgo", "<=", 1.1, "wg_add_done/floor", "wg_add_done/lfgo <= 1.1 x floor"),
+    ("2", "forkjoin_2w/lfgo", "<=", 1.0, "forkjoin_2w/go", "forkjoin_2w/lfgo <= go"),
+    ("2", "sizedwg_6/lfgo", "<=", 0.1, "sizedwg_6/twin", "sizedwg_6/lfgo >= 10x faster than twin"),
+    ("3", "spsc/lfgo", "<=", 1 / 6, "spsc/go", "spsc/lfgo >= 6x faster than go"),
+    ("3", "mpmc_2p2c/lfgo", "<=", 1 / 2.5, "mpmc_2p2c/go", "mpmc_2p2c/lfgo >= 2.5x faster than go"),
+    ("3", "mpmc_4p4c/lfgo", "<=", 2.0, "mpmc_2p2c/lfgo", "mpmc_4p4c/lfgo <= 2 x mpmc_2p2c/lfgo"),
+    ("3", "mpmc_8p8c/lfgo", "<=", 2.0, "mpmc_2p2c/lfgo", "mpmc_8p8c/lfgo <= 2 x mpmc_2p2c/lfgo"),
+    ("3", "pingpong/lfgo", "<=", 1.25, "pingpong/floor", "pingpong/lfgo <= 1.25 x floor"),
+    ("4", "mutex_2t/lfgo", "<=", 1.0, "mutex_2t/ck_fas", "mutex_2t/lfgo <= ck_fas"),
+    ("4", "mutex_4t/lfgo", "<=", 0.8, "mutex_4t/twin", "mutex_4t/lfgo <= 0.8 x twin"),
+    ("4", "mutex_8t/lfgo", "<=", 2.0, "mutex_2t/lfgo", "mutex_8t/lfgo <= 2 x mutex_2t/lfgo"),
+    ("4", "batch_10/lfgo", ">=", 3.0, "batch_10/go", "batch_10/lfgo >= 3 x go (items/s)"),
+    ("4", "batch_1000/lfgo", ">=", 3.0, "batch_1000/go", "batch_1000/lfgo >= 3 x go (items/s)"),
+    ("4", "batch_latency.p99/lfgo", "<=", 1.0, 6e6, "batch_latency p99 <= T + 1 ms = 6 ms"),
+]
+
+# The calibration row and the two states of this VM (issue 2).
+CALIB = ("calib_spin_rtt", "floor")
+CALIB_END = "calib_spin_rtt_end"
+FAST_MAX_NS, SLOW_MIN_NS = 200.0, 400.0  # fast ~105-160 ns, slow ~480-625 ns
+BUSY_MIN_NS = 1500.0  # far above both: a spinning thread lost its core
+
+IMPL_ORDER = ["lfgo", "twin", "floor", "go", "ck", "urcu"]
+COLOURS = {"lfgo": "#2e7d32", "twin": "#ef6c00", "floor": "#757575", "go": "#1565c0",
+           "ck": "#6a1b9a", "urcu": "#8d6e63", "sys": "#455a64"}
+
+
+class Row:
+    """One workload x impl: a figure per repetition, or an error."""
+
+    def __init__(self, workload, impl, unit, group):
+        self.workload, self.impl, self.unit, self.group = workload, impl, unit, group
+        self.values = []
+        self.stats = None  # (median, min, max) given directly (Go, park)
+        self.error = None
+
+    def median(self):
+        if self.stats:
+            return self.stats[0]
+        return statistics.median(self.values) if self.values else None
+
+    def lo(self):
+        return self.stats[1] if self.stats else (min(self.values) if self.values else None)
+
+    def hi(self):
+        return self.stats[2] if self.stats else (max(self.values) if self.values else None)
+
+    def key(self):
+        return self.workload + "/" + self.impl
+
+    def higher_is_better(self):
+        return self.unit.endswith("/s")
+
+
+class Results:
+    def __init__(self):
+        self.rows = {}  # (workload, impl) -> Row, in insertion order
+        self.contexts = {}  # program -> Google Benchmark context
+
+    def row(self, workload, impl, unit, group):
+        r = self.rows.get((workload, impl))
+        if r is None:
+            r = self.rows[(workload, impl)] = Row(workload, impl, unit, group)
+        return r
+
+    def get(self, key):
+        workload, _, impl = key.rpartition("/")
+        r = self.rows.get((workload, impl))
+        return r if r and r.median() is not None else None
+
+
+# ------------------------------------------------------------------ reading
+
+def time_to_ns(value, unit):
+    return value * {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}[unit]
+
+
+def primary(b):
+    """The figure and unit of one Google Benchmark repetition."""
+    if "per_item" in b:
+        return b["per_item"] * 1e9, "ns"
+    if "items_per_s" in b:
+        return b["items_per_s"], "items/s"
+    return time_to_ns(b["real_time"], b.get("time_unit", "ns")), "ns"
+
+
+def program_of(path):
+    """bench_wg@3.json -> bench_wg (scripts/bench.sh runs one benchmark per file)."""
+    return os.path.basename(path).split("@")[0].split(".")[0]
+
+
+def load_json(path):
+    """A Google Benchmark JSON file; from a run killed mid-way (the file stops
+    after the last finished repetition), the repetitions it holds."""
+    with open(path) as f:
+        text = f.read()
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    data, dec = {"benchmarks": []}, json.JSONDecoder()
+    at = text.find('"benchmarks"')
+    at = text.find("[", at) + 1 if at >= 0 else -1
+    while at > 0:
+        while at < len(text) and text[at] in " \t\r\n,":
+            at += 1
+        try:
+            obj, at = dec.raw_decode(text, at)
+        except ValueError:
+            break
+        data["benchmarks"].append(obj)
+    return data
+
+
+def read_gbench(res, path):
+    program = program_of(path)
+    group = program[len("bench_"):] if program.startswith("bench_") else program
+    data = load_json(path)
+    if data.get("context"):
+        res.contexts.setdefault(program, data["context"])
+    for b in data.get("benchmarks", []):
+        if b.get("run_type") == "aggregate":
+            continue
+        parts = b.get("run_name", b["name"]).split("/")
+        workload, impl = parts[0], parts[1] if len(parts) > 1 else "?"
+        if program == "calib_end":
+            workload, group = CALIB_END, "calib"
+        if b.get("error_occurred"):
+            res.row(workload, impl, "ns", group).error = b.get("error_message", "error")
+            continue
+        value, unit = primary(b)
+        res.row(workload, impl, unit, group).values.append(value)
+        for k, v in b.items():
+            if ":" in k and isinstance(v, (int, float)):
+                name, unit = k.rsplit(":", 1)
+                res.row(workload + "." + name, impl, unit, group).values.append(float(v))
+
+
+def run_index(path):
+    """bench_wg@3.json -> 3: the order bench.sh ran the benchmarks in."""
+    tail = os.path.basename(path).split("@")[1:]
+    return int(tail[0].split(".")[0]) if tail and tail[0].split(".")[0].isdigit() else 0
+
+
+def read_csv_rows(res, path, default_group):
+    """Rows already reduced to median/min/max (the Go peer, park_costs)."""
+    groups = {r.workload.split(".")[0]: r.group for r in res.rows.values()}
+    with open(path, newline="") as f:
+        for rec in csv.DictReader(f):
+            base = rec["workload"].split(".")[0]
+            r = res.row(rec["workload"], rec["impl"], rec["unit"], groups.get(base, default_group))
+            r.stats = (float(rec["median"]), float(rec["min"]), float(rec["max"]))
+
+
+def read_results(directory):
+    res = Results()
+    files = [p for p in glob.glob(os.path.join(directory, "*.json")) if os.path.basename(p) != "meta.json"]
+    order = lambda p: (program_of(p) != "bench_calib", program_of(p) == "calib_end", program_of(p),
+                       run_index(p), p)
+    for path in sorted(files, key=order):
+        read_gbench(res, path)
+    if os.path.exists(os.path.join(directory, "go.csv")):
+        read_csv_rows(res, os.path.join(directory, "go.csv"), "go")
+    if os.path.exists(os.path.join(directory, "park_costs.csv")):
+        read_csv_rows(res, os.path.join(directory, "park_costs.csv"), "park")
+    meta = {}
+    if os.path.exists(os.path.join(directory, "meta.json")):
+        with open(os.path.join(directory, "meta.json")) as f:
+            meta = json.load(f)
+    return res, meta
+
+
+# ------------------------------------------------------------ formatting
+
+def fmt(value, unit):
+    if value is None:
+        return "-"
+    if unit == "ns":
+        for div, u in ((1e9, "s"), (1e6, "ms"), (1e3, "µs")):
+            if value >= 10 * div:
+                return "%.3g %s" % (value / div, u) if value / div < 1000 else "%.0f %s" % (value / div, u)
+        return ("%.2f ns" if value < 10 else "%.1f ns" if value < 1000 else "%.0f ns") % value
+    if unit.endswith("/s"):
+        for div, p in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+            if value >= div:
+                return "%.3g %s %s" % (value / div, p, unit)
+        return "%.3g %s" % (value, unit)
+    return "%.4g %s" % (value, unit) if unit else "%.4g" % value
+
+
+def impl_rank(impl):
+    return (IMPL_ORDER.index(impl) if impl in IMPL_ORDER else len(IMPL_ORDER), impl)
+
+
+def speedup(row, lfgo):
+    """How many times faster lfgo is than `row` (> 1: lfgo is faster)."""
+    if lfgo is None or row.median() is None or row.median() == 0 or lfgo.median() == 0:
+        return None
+    if row.higher_is_better():
+        return lfgo.median() / row.median()
+    return row.median() / lfgo.median()
+
+
+def vm_state(ns):
+    """A short name of the VM state a spin round trip indicates, and a note."""
+    if ns is None:
+        return "unknown", "no calibration row"
+    if ns <= FAST_MAX_NS:
+        return "fast", "fast ~105-160 ns, slow ~480-625 ns"
+    if ns >= BUSY_MIN_NS:
+        return "busy", ("far above both VM states: other processes took the cores from the "
+                        "spinning threads, so this run's figures are not trustworthy")
+    if ns >= SLOW_MIN_NS:
+        return "slow", "fast ~105-160 ns, slow ~480-625 ns"
+    return "in between", "between the fast (~105-160 ns) and slow (~480-625 ns) states"
+
+
+# --------------------------------------------------------------- targets
+
+def evaluate(res, target):
+    issue, lhs_key, op, factor, rhs, wording = target
+    lhs = res.get(lhs_key)
+    rhs_row = res.get(rhs) if isinstance(rhs, str) else None
+    rhs_val = rhs_row.median() if rhs_row else (float(rhs) if not isinstance(rhs, str) else None)
+    if lhs is None or rhs_val is None:
+        return issue, wording, None, None, "no data", ""
+    lv = lhs.median()
+    bound = factor * rhs_val
+    met = lv <= bound if op == "<=" else lv >= bound
+    if isinstance(rhs, str):
+        how = "%s vs %s %s: %.3gx" % (fmt(lv, lhs.unit), rhs, fmt(rhs_val, lhs.unit), lv / rhs_val)
+    else:
+        how = "%s (limit %s)" % (fmt(lv, lhs.unit), fmt(bound, lhs.unit))
+    if not met:
+        how += "; missed by %.2fx" % (lv / bound if op == "<=" else bound / lv)
+    return issue, wording, lv, rhs_val, "met" if met else "MISSED", how
+
+
+# ------------------------------------------------------------------- SVG
+
+def svg_group(group, rows):
+    """A hand-written SVG: one panel per workload, one bar per impl."""
+    by_wl = {}
+    for r in rows:
+        by_wl.setdefault(r.workload, []).append(r)
+    W, left, right, bar_h, gap = 820, 150, 120, 16, 5
+    plot_w = W - left - right
+    out, y = [], 10
+    for wl, rs in by_wl.items():
+        rs = sorted(rs, key=lambda r: impl_rank(r.impl))
+        y = svg_panel(out, wl, rs, y, left, plot_w, bar_h, gap)
+    head = ('<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
+            'font-family="sans-serif" font-size="12">' % (W, y + 10))
+    return "\n".join([head, '<rect width="100%" height="100%" fill="white"/>'] + out + ["</svg>"])
+
+
+def svg_panel(out, wl, rs, y, left, plot_w, bar_h, gap):
+    vals = [r.median() for r in rs if r.median()]
+    his = [r.hi() for r in rs if r.hi()]
+    unit = rs[0].unit
+    better = "higher is better" if rs[0].higher_is_better() else "lower is better"
+    vmax = max(his + vals) if vals else 1.0
+    vmin = min(vals) if vals else 1.0
+    use_log = vmin > 0 and vmax / vmin > 30
+    scale = "log scale" if use_log else "linear"
+    out.append('<text x="10" y="%d" font-weight="bold">%s</text>' % (y + 12, html.escape(wl)))
+    out.append('<text x="%d" y="%d" fill="#555">%s, %s, %s</text>'
+               % (left, y + 12, html.escape(unit), better, scale))
+    y += 20
+    x_of = svg_scale(vmin, vmax, plot_w, use_log)
+    for r in rs:
+        out.append(svg_bar(r, left, y, bar_h, x_of))
+        y += bar_h + gap
+    return y + 10
+
+
+def svg_scale(vmin, vmax, plot_w, use_log):
+    if use_log:
+        lo = math.log10(vmin) - 0.3
+        span = math.log10(vmax) - lo or 1.0
+        return lambda v: plot_w * (math.log10(max(v, 1e-12)) - lo) / span
+    return lambda v: plot_w * v / (vmax or 1.0)
+
+
+def svg_bar(r, left, y, bar_h, x_of):
+    colour = COLOURS.get(r.impl.split("_")[0], "#00838f")
+    parts = ['<text x="%d" y="%d" text-anchor="end">%s</text>'
+             % (left - 6, y + bar_h - 4, html.escape(r.impl))]
+    if r.error:
+        parts.append('<text x="%d" y="%d" fill="#c62828">%s</text>'
+                     % (left, y + bar_h - 4, html.escape(r.error[:80])))
+        return "".join(parts)
+    m = r.median()
+    w = max(x_of(m), 1.0)
+    parts.append('<rect x="%d" y="%d" width="%.1f" height="%d" fill="%s"/>' % (left, y, w, bar_h, colour))
+    if r.lo() is not None and r.hi() is not None and r.hi() > r.lo():
+        x0, x1 = left + x_of(r.lo()), left + x_of(r.hi())
+        cy = y + bar_h / 2
+        parts.append('<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="black"/>' % (x0, cy, x1, cy))
+    label_x = left + max(w, x_of(r.hi()) if r.hi() else w) + 6
+    parts.append('<text x="%.1f" y="%d">%s</text>' % (label_x, y + bar_h - 4, html.escape(fmt(m, r.unit))))
+    return "".join(parts)
+
+
+# -------------------------------------------------------------- markdown
+
+def md_meta(meta, res):
+    lines = ["# lfgo benchmark report", ""]
+    for k, label in (("date", "Date"), ("mode", "Mode"), ("host", "Host"), ("cpu", "CPU"),
+                     ("git", "Commit"), ("gbench_args", "Google Benchmark arguments"),
+                     ("go_args", "Go peer arguments"), ("loadavg_before", "Load average before"),
+                     ("loadavg_after", "Load average after")):
+        if meta.get(k):
+            lines.append("- %s: `%s`" % (label, meta[k]))
+    loads = ["%s %s" % (p, " / ".join("%.2f" % x for x in c.get("load_avg", [])))
+             for p, c in res.contexts.items() if c.get("load_avg")]
+    if loads:
+        lines.append("- Load average (1/5/15 min) as each program started: " + "; ".join(loads))
+    if meta.get("seconds"):
+        lines.append("- Run time: %s s" % meta["seconds"])
+    if meta.get("failed"):
+        lines.append("- **Failed or killed:** %s" % meta["failed"].strip("; "))
+    lines += ["", "Figures are medians over repetitions (min and max beside them); "
+              "compare them only within this run (see the calibration row).", ""]
+    return lines
+
+
+def md_calibration(res):
+    c = res.get("%s/%s" % CALIB)
+    e = res.get("%s/%s" % (CALIB_END, CALIB[1]))
+    lines = ["## Calibration", ""]
+    if c is None:
+        return lines + ["No calibration row (bench_calib did not run).", ""]
+    state, note = vm_state(c.median())
+    lines.append("`calib_spin_rtt/floor` (a bare C11 spin handoff round trip between two threads): "
+                 "**%s** median (min %s, max %s): VM state **%s** (%s)."
+                 % (fmt(c.median(), "ns"), fmt(c.lo(), "ns"), fmt(c.hi(), "ns"), state, note))
+    if e is not None:
+        end_state, end_note = vm_state(e.median())
+        lines += ["", "Measured again at the end of the run: **%s**, state **%s** (%s)%s."
+                  % (fmt(e.median(), "ns"), end_state, end_note,
+                     "" if end_state == state
+                     else "; the state changed during the run: compare rows measured close together")]
+    return lines + [""]
+
+
+def md_matrix(res, groups):
+    lines = ["## All workloads", "", "Median per workload and implementation.", ""]
+    for g, rows in groups.items():
+        impls = sorted({r.impl for r in rows}, key=impl_rank)
+        lines.append("| %s | %s |" % (g, " | ".join(impls)))
+        lines.append("|---|%s" % ("---|" * len(impls)))
+        for wl in dict.fromkeys(r.workload for r in rows):
+            cells = []
+            for i in impls:
+                r = res.rows.get((wl, i))
+                cells.append("-" if r is None else ("**%s**" % r.error if r.error else fmt(r.median(), r.unit)))
+            lines.append("| `%s` | %s |" % (wl, " | ".join(cells)))
+        lines.append("")
+    return lines
+
+
+def md_details(res, groups):
+    lines = ["## Details and ratios", "",
+             "`lfgo speed-up`: how many times faster lfgo is than the row (for ns: row / lfgo; "
+             "for items/s: lfgo / row).", ""]
+    for g, rows in groups.items():
+        lines += ["### %s" % g, "", "![%s](%s.svg)" % (g, g), "",
+                  "| workload | impl | median | min | max | unit | lfgo speed-up |",
+                  "|---|---|---|---|---|---|---|"]
+        for r in rows:
+            lf = res.get(r.workload + "/lfgo")
+            sp = speedup(r, lf) if r.impl != "lfgo" else None
+            if r.error:
+                lines.append("| `%s` | %s | %s | | | | |" % (r.workload, r.impl, r.error))
+                continue
+            lines.append("| `%s` | %s | %s | %s | %s | %s | %s |" % (
+                r.workload, r.impl, num(r.median()), num(r.lo()), num(r.hi()), r.unit,
+                "%.2fx" % sp if sp else ""))
+        lines.append("")
+    return lines
+
+
+def num(v):
+    if v is None:
+        return ""
+    return "%.4g" % v if abs(v) < 1000 else "{:,.0f}".format(v)
+
+
+def md_targets(res):
+    lines = ["## Targets", "", "| issue | target | this run | result |", "|---|---|---|---|"]
+    for t in TARGETS:
+        issue, wording, lv, rv, result, how = evaluate(res, t)
+        lines.append("| %s | %s | %s | %s |" % (issue, wording, how or "-",
+                                               "**%s**" % result if result == "MISSED" else result))
+    return lines + [""]
+
+
+def md_park(res):
+    rows = [r for r in res.rows.values() if r.workload.startswith("park.")]
+    if not rows:
+        return []
+    lines = ["## Parking costs (bench/park_costs)", "",
+             "The measurements behind the spin budget (docs/design.md, \"Spin budget\").", "",
+             "| figure | median | min | max |", "|---|---|---|---|"]
+    for r in rows:
+        lines.append("| %s | %s | %s | %s |" % (r.workload[5:], fmt(r.median(), r.unit),
+                                               fmt(r.lo(), r.unit), fmt(r.hi(), r.unit)))
+    return lines + [""]
+
+
+# ------------------------------------------------------------------ main
+
+def group_rows(res):
+    groups = {}
+    for r in res.rows.values():
+        if r.workload.startswith("park."):
+            continue
+        groups.setdefault(r.group, []).append(r)
+    for g in groups:
+        wl_order = list(dict.fromkeys(r.workload for r in groups[g]))
+        groups[g].sort(key=lambda r: (wl_order.index(r.workload), impl_rank(r.impl)))
+    return groups
+
+
+def write_summary(res, path):
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["workload", "impl", "median", "min", "max", "unit"])
+        for r in res.rows.values():
+            if r.error:
+                w.writerow([r.workload, r.impl, "", "", "", "error: " + r.error])
+            elif r.median() is not None:
+                w.writerow([r.workload, r.impl, "%.6g" % r.median(), "%.6g" % r.lo(), "%.6g" % r.hi(), r.unit])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--results", default="build/bench/results")
+    ap.add_argument("--out", default="report")
+    args = ap.parse_args()
+    res, meta = read_results(args.results)
+    if not res.rows:
+        sys.exit("report.py: no results in %s" % args.results)
+    os.makedirs(args.out, exist_ok=True)
+    write_summary(res, os.path.join(args.out, "summary.csv"))
+    groups = group_rows(res)
+    for g, rows in groups.items():
+        with open(os.path.join(args.out, g + ".svg"), "w") as f:
+            f.write(svg_group(g, rows))
+    md = (md_meta(meta, res) + md_calibration(res) + md_targets(res) + md_matrix(res, groups)
+          + md_details(res, groups) + md_park(res))
+    with open(os.path.join(args.out, "report.md"), "w") as f:
+        f.write("\n".join(md) + "\n")
+    print(os.path.join(args.out, "report.md"))
+
+
+if __name__ == "__main__":
+    main()

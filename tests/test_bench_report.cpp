@@ -1,0 +1,171 @@
+// bench/report.py on a fixed set of raw results: the report's arithmetic
+// (medians of repetitions, per-item and items/s figures, extra metric rows,
+// error rows, the Go peer's rows), the VM state it names, and the targets it
+// marks met or missed.  Needs python3 (scripts/deps.sh installs it).
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <unistd.h>
+
+namespace {
+
+std::string repo_root()
+{
+    std::string f = __FILE__; // .../tests/test_bench_report.cpp
+    return f.substr(0, f.rfind("/tests/"));
+}
+
+void write(const std::string &path, const std::string &text)
+{
+    std::ofstream(path) << text;
+}
+
+std::string read(const std::string &path)
+{
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// One Google Benchmark repetition as JSON; `extra` adds counter fields.
+std::string rep(const std::string &name, double real, const char *unit, const std::string &extra = "")
+{
+    char buf[512];
+    std::snprintf(buf, sizeof buf,
+                  "{\"name\": \"%s/real_time\", \"run_name\": \"%s/real_time\", \"run_type\": "
+                  "\"iteration\", \"iterations\": 1000, \"real_time\": %g, \"cpu_time\": 1.0, "
+                  "\"time_unit\": \"%s\"%s}",
+                  name.c_str(), name.c_str(), real, unit, extra.c_str());
+    return buf;
+}
+
+std::string program(const std::string &reps)
+{
+    return "{\"context\": {\"load_avg\": [0.5, 0.4, 0.3]}, \"benchmarks\": [" + reps + "]}";
+}
+
+class BenchReport : public testing::Test {
+protected:
+    void SetUp() override
+    {
+        char tmpl[] = "/tmp/lfgo-report-XXXXXX";
+        ASSERT_NE(mkdtemp(tmpl), nullptr);
+        dir_ = tmpl;
+        results_ = dir_ + "/results";
+        out_ = dir_ + "/out";
+        ASSERT_EQ(std::system(("mkdir -p " + results_).c_str()), 0);
+        write_fixture();
+        std::string cmd = "python3 " + repo_root() + "/bench/report.py --results " + results_ +
+                          " --out " + out_ + " > /dev/null";
+        ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+        summary_ = read(out_ + "/summary.csv");
+        md_ = read(out_ + "/report.md");
+    }
+    void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
+
+    void write_fixture()
+    {
+        write(results_ + "/bench_calib.json",
+              program(rep("calib_spin_rtt/floor", 120, "ns") + "," + rep("calib_spin_rtt/floor", 140, "ns") +
+                      "," + rep("calib_spin_rtt/floor", 130, "ns")));
+        // An aggregate row with a bogus value must be ignored.
+        std::string agg = "{\"name\": \"wg_add_done/lfgo/real_time_median\", \"run_name\": "
+                          "\"wg_add_done/lfgo/real_time\", \"run_type\": \"aggregate\", "
+                          "\"aggregate_name\": \"median\", \"real_time\": 999, \"time_unit\": \"ns\"}";
+        write(results_ + "/bench_wg.json",
+              program(rep("wg_add_done/lfgo", 10.5, "ns") + "," + rep("wg_add_done/lfgo", 11.5, "ns") + "," +
+                      rep("wg_add_done/lfgo", 10.9, "ns") + "," + agg + "," +
+                      rep("wg_add_done/floor", 10, "ns") + "," + rep("forkjoin_2w/lfgo", 2, "us") + "," +
+                      rep("forkjoin_2w/lfgo", 4, "us") + "," + rep("forkjoin_2w/lfgo", 3, "us")));
+        write(results_ + "/bench_swg.json",
+              program(rep("sizedwg_6/lfgo", 5e6, "ns", ", \"per_item\": 1e-07, \"p99:ns\": 700") + "," +
+                      rep("sizedwg_6/lfgo", 5e6, "ns", ", \"per_item\": 3e-07, \"p99:ns\": 900") + "," +
+                      rep("sizedwg_6/twin", 5e6, "ns", ", \"per_item\": 2e-06") + "," +
+                      rep("batch_10/lfgo", 1, "s", ", \"items_per_s\": 3.3e7") + "," +
+                      "{\"name\": \"mutex_8t/ck_ticket\", \"run_name\": \"mutex_8t/ck_ticket\", "
+                      "\"run_type\": \"iteration\", \"error_occurred\": true, "
+                      "\"error_message\": \"collapsed: 10 of 100 ops in 5 s\"}"));
+        // A run killed mid-way: the file stops after two finished repetitions.
+        std::string cut = program(rep("spsc/twin", 100, "ns") + "," + rep("spsc/twin", 300, "ns") + "," +
+                                  rep("spsc/twin", 999, "ns"));
+        write(results_ + "/bench_chan@1.json", cut.substr(0, cut.rfind("{\"name\"")));
+        // The error row scripts/bench.sh writes for a killed benchmark.
+        write(results_ + "/bench_chan@0.json.error.json",
+              "{\"benchmarks\": [{\"name\": \"spsc/lfgo/real_time\", \"run_name\": "
+              "\"spsc/lfgo/real_time\", \"run_type\": \"iteration\", \"error_occurred\": true, "
+              "\"error_message\": \"killed after the 300 s limit\"}]}");
+        write(results_ + "/go.csv", "workload,impl,median,min,max,unit\n"
+                                    "forkjoin_2w,go,500,450,550,ns\n"
+                                    "batch_10,go,1e7,0.9e7,1.1e7,items/s\n");
+    }
+
+    bool has(const std::string &text, const std::string &what) { return text.find(what) != std::string::npos; }
+
+    std::string dir_, results_, out_, summary_, md_;
+};
+
+TEST_F(BenchReport, SummaryHasMediansOfRepetitionsInNs)
+{
+    EXPECT_TRUE(has(summary_, "workload,impl,median,min,max,unit\n")) << summary_;
+    EXPECT_TRUE(has(summary_, "calib_spin_rtt,floor,130,120,140,ns\n")) << summary_;
+    EXPECT_TRUE(has(summary_, "wg_add_done,lfgo,10.9,10.5,11.5,ns\n")) << summary_;
+    EXPECT_TRUE(has(summary_, "forkjoin_2w,lfgo,3000,2000,4000,ns\n")) << summary_;
+}
+
+TEST_F(BenchReport, CountersSelectTheFigureAndAddRows)
+{
+    EXPECT_TRUE(has(summary_, "sizedwg_6,lfgo,200,100,300,ns\n")) << summary_;
+    EXPECT_TRUE(has(summary_, "sizedwg_6.p99,lfgo,800,700,900,ns\n")) << summary_;
+    EXPECT_TRUE(has(summary_, "batch_10,lfgo,3.3e+07,3.3e+07,3.3e+07,items/s\n")) << summary_;
+}
+
+TEST_F(BenchReport, GoRowsAndErrorRowsAreCarried)
+{
+    EXPECT_TRUE(has(summary_, "forkjoin_2w,go,500,450,550,ns\n")) << summary_;
+    EXPECT_TRUE(has(summary_, "mutex_8t,ck_ticket,,,,error: collapsed: 10 of 100 ops in 5 s\n")) << summary_;
+    EXPECT_TRUE(has(md_, "collapsed: 10 of 100 ops in 5 s")) << md_;
+}
+
+TEST_F(BenchReport, KeepsWhatAKilledRunFinished)
+{
+    EXPECT_TRUE(has(summary_, "spsc,twin,200,100,300,ns\n")) << summary_;
+    EXPECT_TRUE(has(summary_, "spsc,lfgo,,,,error: killed after the 300 s limit\n")) << summary_;
+    EXPECT_TRUE(has(md_, "![chan](chan.svg)")) << md_;
+}
+
+TEST_F(BenchReport, NamesTheVmState)
+{
+    EXPECT_TRUE(has(md_, "VM state **fast**")) << md_;
+}
+
+TEST_F(BenchReport, MarksTargetsMetMissedOrWithoutData)
+{
+    // 10.9 <= 1.1 x 10; 200 <= 0.1 x 2000; 3.3e7 >= 3 x 1e7: met.
+    EXPECT_TRUE(has(md_, "| 2 | wg_add_done/lfgo <= 1.1 x floor | 10.9 ns vs wg_add_done/floor 10.0 ns: 1.09x | met |"))
+        << md_;
+    EXPECT_TRUE(has(md_, "sizedwg_6/lfgo >= 10x faster than twin | 200.0 ns vs sizedwg_6/twin 2000 ns: 0.1x | met |"))
+        << md_;
+    EXPECT_TRUE(has(md_, "batch_10/lfgo >= 3 x go (items/s) | 33 M items/s vs batch_10/go 10 M items/s: 3.3x | met |"))
+        << md_;
+    // 3000 > 500: missed by 6x.
+    EXPECT_TRUE(has(md_, "3000 ns vs forkjoin_2w/go 500.0 ns: 6x; missed by 6.00x | **MISSED** |")) << md_;
+    EXPECT_TRUE(has(md_, "| 3 | spsc/lfgo >= 6x faster than go | - | no data |")) << md_;
+}
+
+TEST_F(BenchReport, WritesOneSvgPerGroup)
+{
+    for (const char *g : {"calib", "wg", "swg"}) {
+        std::string svg = read(out_ + "/" + g + ".svg");
+        EXPECT_EQ(svg.rfind("<svg ", 0), 0u) << g;
+        EXPECT_TRUE(has(svg, "</svg>")) << g;
+        EXPECT_TRUE(has(md_, std::string("](") + g + ".svg)")) << g;
+    }
+}
+
+} // namespace
