@@ -153,18 +153,23 @@ static bool released(uint64_t s, uint32_t low)
 
 static lfgo_status wait_slow(lfgo_wg *wg, const struct timespec *deadline)
 {
+    /* Spin before registering: a release that comes while we spin finds the
+     * waiter bit clear and makes no FUTEX_WAKE.  (Missing a zero that a new
+     * add() hides at once only means waiting for the next one, as Go's Wait
+     * does when its CAS lands after such an add.)  acquire: pairs with the
+     * zeroing done()'s release, as in register_waiter. */
+    lfgo__spinner sp = LFGO__SPINNER_INIT;
+    while (!is_over(lfgo_atomic_load(&wg->state, memory_order_acquire)))
+        if (!lfgo__spin(&sp) || lfgo__deadline_passed(deadline))
+            break;
     uint32_t low;
     if (!register_waiter(wg, &low))
         return LFGO_OK;
-    lfgo__spinner sp = LFGO__SPINNER_INIT;
     /* acquire (both loads): pair with the releaser's acq_rel swap. */
-    while (!released(lfgo_atomic_load(&wg->state, memory_order_acquire), low)) {
-        if (lfgo__spin(&sp))
-            continue;
+    while (!released(lfgo_atomic_load(&wg->state, memory_order_acquire), low))
         if (lfgo__park_wait(low_word(wg), low, deadline) &&
             !released(lfgo_atomic_load(&wg->state, memory_order_acquire), low))
             return LFGO_TIMEOUT;
-    }
     return LFGO_OK;
 }
 
