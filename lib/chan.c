@@ -384,6 +384,24 @@ lfgo__word *lfgo__ring_ev(lfgo_chan *ch, lfgo_select_op op, LFGO_ATOMIC(uint32_t
     return op == LFGO_SELECT_SEND ? &ch->send_ev : &ch->recv_ev;
 }
 
+/*
+ * After a close, a publish still wakes only one sleeper (a send that claimed
+ * its slot before the close publishes afterwards), and the close's own
+ * wake-all may have come before later sleepers announced themselves.  So a
+ * waiter that leaves the park on a closed channel passes the wake on to every
+ * other counted sleeper: each wake reaches somebody, who wakes the rest, and
+ * nobody stays parked on a closed, drained channel.  (Found by
+ * ChanCloseMidstream under ASan: a consumer slept forever after close.)
+ */
+static void pass_on_close(lfgo_chan *ch, lfgo__word *ev, LFGO_ATOMIC(uint32_t) *nsl)
+{
+    if ((lfgo_atomic_load(&ch->tail, memory_order_seq_cst) & 1u) &&
+        lfgo_atomic_load(nsl, memory_order_seq_cst) != 0) {
+        lfgo_atomic_fetch_add(ev, 2u, memory_order_seq_cst);
+        wake_everyone(ch, ev);
+    }
+}
+
 /* Spin; then count ourselves, announce on `ev`, run the heavy barrier,
  * recheck and park. */
 static lfgo_status ring_wait(lfgo_chan *ch, lfgo_select_op op, ring_fn fn, void *elem,
@@ -407,6 +425,7 @@ static lfgo_status ring_wait(lfgo_chan *ch, lfgo_select_op op, ring_fn fn, void 
         if (st == LFGO_WOULDBLOCK)
             lfgo__park_wait(ev, e, deadline);
         lfgo_atomic_fetch_sub(nsl, 1u, memory_order_seq_cst);
+        pass_on_close(ch, ev, nsl);
         if (st != LFGO_WOULDBLOCK)
             return st;
     }
