@@ -353,7 +353,7 @@ lfgo_status lfgo__ring_try_recv(lfgo_chan *ch, void *out)
     /* release: hands the slot to the producer of pos + cap (its acquire load
      * of seq), which is what makes the k-th receive happen-before the
      * (k+cap)-th send completes. */
-    lfgo_atomic_store(&s->seq, 2u * (pos + ch->cap), memory_order_release);
+    lfgo_atomic_store(&s->seq, 2u * (pos + ch->cap), memory_order_release); /* pairs: producer acquire of seq */
     wake_check(ch, &ch->send_ev, &ch->send_nsl);
     return LFGO_OK;
 }

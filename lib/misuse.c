@@ -33,7 +33,7 @@ lfgo_misuse_fn lfgo_set_misuse_handler(lfgo_misuse_fn fn, void *ctx)
     /* acquire: pairs with the release store below, so a second installer
      * sees the first one's handlers[] writes. */
     while (!lfgo_atomic_cas_weak(&writing, &expected, 1u, memory_order_acquire,
-                                 memory_order_relaxed))
+                                 memory_order_relaxed)) /* failure: spin again */
         expected = 0;
     /* relaxed: only writers change `current`, and they are serialised. */
     unsigned cur = lfgo_atomic_load(&current, memory_order_relaxed);

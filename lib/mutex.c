@@ -107,7 +107,7 @@ static uint32_t qlock(lfgo_mutex *m)
         /* acquire: pairs with the release in qunlock, so the queue as the
          * previous QLOCK holder left it is visible. */
         if (!(s & QLOCK) && lfgo_atomic_cas_weak(&m->state, &s, s | QLOCK,
-                                                 memory_order_acquire, memory_order_relaxed))
+                                                 memory_order_acquire, memory_order_relaxed)) /* failure: hint only */
             return s | QLOCK;
         if (i < 64) {
             lfgo_cpu_relax();
@@ -127,7 +127,7 @@ static void qunlock(lfgo_mutex *m, uint32_t set, uint32_t clear)
     /* release: pairs with the acquire in qlock (queue changes) and, when it
      * clears LOCKED, with the acquire CAS of the next locker. */
     while (!lfgo_atomic_cas_weak(&m->state, &s, ((s | set) & ~clear) & ~QLOCK,
-                                 memory_order_release, memory_order_relaxed)) {
+                                 memory_order_release, memory_order_relaxed)) { /* failure: retried */
     }
 }
 
@@ -169,7 +169,7 @@ static struct lfgo__mutex_waiter *pop_and_mark(lfgo_mutex *m, uint32_t how)
     /* release: pairs with the acquire load of the word in sleep_queued.
      * For W_GRANTED it carries the unlocker's critical section to the
      * grantee; for W_WOKEN it orders the WOKEN bit (set earlier) before. */
-    lfgo_atomic_store(&w->word, how, memory_order_release);
+    lfgo_atomic_store(&w->word, how, memory_order_release); /* order: see comment above */
     return w;
 }
 
@@ -263,7 +263,7 @@ static bool spin_enter(lfgo_mutex *m, bool woken)
         /* relaxed: the spinner count orders nothing; the lock is taken by
          * try_acquire's acquire CAS. */
         if (lfgo_atomic_cas_weak(&m->state, &s, s + SPIN1, memory_order_relaxed,
-                                 memory_order_relaxed))
+                                 memory_order_relaxed)) /* order: see comment above */
             return true;
     }
 }
@@ -305,7 +305,7 @@ static int queue_and_sleep(lfgo_mutex *m, struct lfgo__mutex_waiter *w, bool wok
              * acquire).  A CAS, not qunlock: LOCKED may be taken by others
              * while we hold QLOCK. */
             if (lfgo_atomic_cas_weak(&m->state, &s, (s | LOCKED) & ~(clear | QLOCK),
-                                     memory_order_acq_rel, memory_order_relaxed))
+                                     memory_order_acq_rel, memory_order_relaxed)) /* order: see comment above */
                 return GOT_LOCK;
             continue;
         }
@@ -314,7 +314,7 @@ static int queue_and_sleep(lfgo_mutex *m, struct lfgo__mutex_waiter *w, bool wok
         /* relaxed: we hold QLOCK; PARKED is set while LOCKED is seen set in
          * this same CAS, so the holder's unlock cannot miss us, and it
          * reaches the queue through qlock's acquire. */
-        if (lfgo_atomic_cas_weak(&m->state, &s, n, memory_order_relaxed, memory_order_relaxed))
+        if (lfgo_atomic_cas_weak(&m->state, &s, n, memory_order_relaxed, memory_order_relaxed)) /* order: see comment above */
             break;
     }
     link_waiter(m, w, w->queued_before);
@@ -485,7 +485,7 @@ lfgo_status lfgo_mutex_get_stats(const lfgo_mutex *m, lfgo_mutex_stats *out)
     /* relaxed (all four): a diagnostic snapshot that orders nothing. */
     uint32_t s = lfgo_atomic_load(&mm->state, memory_order_relaxed);
     out->starvations = lfgo_atomic_load(&mm->starvations, memory_order_relaxed);
-    out->handoffs = lfgo_atomic_load(&mm->handoffs, memory_order_relaxed);
+    out->handoffs = lfgo_atomic_load(&mm->handoffs, memory_order_relaxed); /* order: see comment above */
     out->starving = (s & STARVING) != 0;
     out->locked = (s & LOCKED) != 0;
     return LFGO_OK;

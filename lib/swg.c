@@ -60,7 +60,7 @@ lfgo_status lfgo_swg_init(lfgo_swg *swg, int64_t limit)
     /* relaxed: initialisation happens before the object is shared; the act
      * of sharing it (thread creation, a release store) orders it. */
     lfgo_atomic_store(&swg->slots, 0, memory_order_relaxed);
-    lfgo_atomic_store(&swg->epoch, 0, memory_order_relaxed);
+    lfgo_atomic_store(&swg->epoch, 0, memory_order_relaxed); /* order: see comment above */
     swg->limit = limit > 0 ? (uint32_t)limit : (uint32_t)INT32_MAX;
     lfgo_wg_init(&swg->wg);
     return LFGO_OK;
@@ -94,8 +94,8 @@ static bool register_or_take(lfgo_swg *swg)
         /* acq_rel: acquire pairs with done()'s release when taking; release
          * pairs with the acquire CAS of the done() that reads this
          * registration, so our epoch sample happens-before its increment. */
-        if (lfgo_atomic_cas_weak(&swg->slots, &s, next, memory_order_acq_rel,
-                                 memory_order_relaxed))
+        if (lfgo_atomic_cas_weak(&swg->slots, &s, next, memory_order_acq_rel, /* order: see comment above */
+                                 memory_order_relaxed)) /* order: see comment above */
             return take;
     }
 }
@@ -127,7 +127,7 @@ static lfgo_status park_once(lfgo_swg *swg, const struct timespec *deadline)
     /* acquire: pairs with the release increment in lfgo__swg_wake, so a
      * sample that is already new shows that done()'s freed slot to the CAS
      * below.  (That the sample cannot be too new: see the file comment.) */
-    uint32_t e = lfgo_atomic_load(&swg->epoch, memory_order_acquire);
+    uint32_t e = lfgo_atomic_load(&swg->epoch, memory_order_acquire); /* order: see comment above */
     if (register_or_take(swg))
         return LFGO_OK;
     bool timed_out = false;
@@ -162,7 +162,7 @@ void lfgo__swg_wake(lfgo_swg *swg)
     /* release: pairs with the acquire loads of epoch in park_once; our slot
      * CAS is sequenced before, so an adder that sees the new epoch sees the
      * freed slot. */
-    lfgo_atomic_fetch_add(&swg->epoch, 1u, memory_order_release);
+    lfgo_atomic_fetch_add(&swg->epoch, 1u, memory_order_release); /* order: see comment above */
     lfgo__park_wake_one(&swg->epoch);
 }
 

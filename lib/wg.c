@@ -83,8 +83,8 @@ static void release_waiters(lfgo_wg *wg, uint64_t zero_with_bit)
      * try_wait; the releasing done() acquired every earlier done() (acq_rel
      * fetch_add), so a waiter that sees this swap sees all the task writes.
      * relaxed on failure: we only report misuse. */
-    if (!lfgo_atomic_cas_strong(&wg->state, &expected, next, memory_order_acq_rel,
-                                memory_order_relaxed)) {
+    if (!lfgo_atomic_cas_strong(&wg->state, &expected, next, memory_order_acq_rel, /* order: see comment above */
+                                memory_order_relaxed)) { /* order: see comment above */
         lfgo__misuse("lfgo_wg_add", "WaitGroup misuse: Add called concurrently with Wait");
         return;
     }
@@ -127,7 +127,7 @@ static bool register_waiter(lfgo_wg *wg, uint32_t *low)
     /* acquire: pairs with the release of the done() that wrote a zero
      * counter (or the releaser's swap), so "over" publishes the tasks'
      * writes. */
-    uint64_t s = lfgo_atomic_load(&wg->state, memory_order_acquire);
+    uint64_t s = lfgo_atomic_load(&wg->state, memory_order_acquire); /* order: see comment above */
     for (;;) {
         if (is_over(s))
             return false;
@@ -159,7 +159,7 @@ static lfgo_status wait_slow(lfgo_wg *wg, const struct timespec *deadline)
      * does when its CAS lands after such an add.)  acquire: pairs with the
      * zeroing done()'s release, as in register_waiter. */
     lfgo__spinner sp = LFGO__SPINNER_INIT;
-    while (!is_over(lfgo_atomic_load(&wg->state, memory_order_acquire)))
+    while (!is_over(lfgo_atomic_load(&wg->state, memory_order_acquire))) /* order: see comment above */
         if (!lfgo__spin(&sp) || lfgo__deadline_passed(deadline))
             break;
     uint32_t low;
@@ -168,7 +168,7 @@ static lfgo_status wait_slow(lfgo_wg *wg, const struct timespec *deadline)
     /* acquire (both loads): pair with the releaser's acq_rel swap. */
     while (!released(lfgo_atomic_load(&wg->state, memory_order_acquire), low))
         if (lfgo__park_wait(low_word(wg), low, deadline) &&
-            !released(lfgo_atomic_load(&wg->state, memory_order_acquire), low))
+            !released(lfgo_atomic_load(&wg->state, memory_order_acquire), low)) /* order: see comment above */
             return LFGO_TIMEOUT;
     return LFGO_OK;
 }

@@ -3,7 +3,7 @@
  *
  * Every atomic access in lfgo, in the library and in the inline fast paths of
  * the public headers, goes through the macros below.  Each use site names its
- * memory order explicitly (memory_order_relaxed, _acquire, _release, _acq_rel
+ * memory order explicitly (memory_order_relaxed, _acquire, _release, _acq_rel // (names only)
  * or _seq_cst), and every order weaker than seq_cst carries a comment at the
  * site saying which access it pairs with and why that is enough.
  *
@@ -32,8 +32,8 @@
 /* The C names, imported so that inline bodies read the same in C and C++. */
 using std::memory_order_relaxed;
 using std::memory_order_acquire;
-using std::memory_order_release;
-using std::memory_order_acq_rel;
+using std::memory_order_release; // imported name; each site comments its use
+using std::memory_order_acq_rel; // imported name; each site comments its use
 using std::memory_order_seq_cst;
 static_assert(sizeof(std::atomic<uint32_t>) == 4 && alignof(std::atomic<uint32_t>) == 4,
               "lfgo assumes std::atomic<uint32_t> is laid out as _Atomic(uint32_t)");

@@ -98,7 +98,7 @@ static inline void lfgo_mutex_lock(lfgo_mutex *m)
      * relaxed on failure: the slow path loads again. */
     if (__builtin_expect(m != 0, 1) &&
         lfgo_atomic_cas_strong(&m->state, &free_state, LFGO__MUTEX_LOCKED,
-                               memory_order_acquire, memory_order_relaxed))
+                               memory_order_acquire, memory_order_relaxed)) /* acquire: prior unlock; relaxed failure: slow path reloads */
         return;
     lfgo__mutex_lock_slow(m, 0, "lfgo_mutex_lock");
 }
@@ -112,7 +112,7 @@ static inline lfgo_status lfgo_mutex_try_lock(lfgo_mutex *m)
     /* acquire: as in lfgo_mutex_lock. */
     if (__builtin_expect(m != 0, 1) &&
         lfgo_atomic_cas_strong(&m->state, &free_state, LFGO__MUTEX_LOCKED,
-                               memory_order_acquire, memory_order_relaxed))
+                               memory_order_acquire, memory_order_relaxed)) /* acquire: prior unlock; relaxed failure: slow path reloads */
         return LFGO_OK;
     return lfgo__mutex_try_lock_slow(m);
 }
@@ -128,8 +128,8 @@ static inline void lfgo_mutex_unlock(lfgo_mutex *m)
     /* release: pairs with the acquire CAS of the next lock(), publishing this
      * critical section.  relaxed on failure: the slow path loads again. */
     if (__builtin_expect(m != 0, 1) &&
-        lfgo_atomic_cas_strong(&m->state, &held, 0u, memory_order_release,
-                               memory_order_relaxed))
+        lfgo_atomic_cas_strong(&m->state, &held, 0u, memory_order_release, /* release: next lock */
+                               memory_order_relaxed)) /* failure: slow path reloads */
         return;
     lfgo__mutex_unlock_slow(m);
 }

@@ -135,8 +135,8 @@ static inline bool lfgo__swg_take(lfgo_swg *swg)
          * one in the slot word's modification order (all changes are RMWs,
          * so they continue each other's release sequences): the task that
          * freed the slot happens-before this add() returns. */
-        if (lfgo_atomic_cas_weak(&swg->slots, &s, s + 1, memory_order_acquire,
-                                 memory_order_relaxed))
+        if (lfgo_atomic_cas_weak(&swg->slots, &s, s + 1, memory_order_acquire, /* acquire: done() release */
+                                 memory_order_relaxed)) /* failure: retried */
             return true;
     }
     return false;
@@ -203,8 +203,8 @@ static inline void lfgo_swg_done(lfgo_swg *swg)
          * takes a slot after this (lfgo__swg_take); acquire pairs with the
          * release CAS by which a sleeping adder registered, so its epoch
          * sample happens-before our epoch increment (lib/swg.c). */
-    } while (!lfgo_atomic_cas_weak(&swg->slots, &s, s - 1, memory_order_acq_rel,
-                                   memory_order_relaxed));
+    } while (!lfgo_atomic_cas_weak(&swg->slots, &s, s - 1, memory_order_acq_rel, /* acq_rel: see above */
+                                   memory_order_relaxed)); /* failure: retried */
     if (__builtin_expect(s >= LFGO__SWG_SLEEPER, 0))
         lfgo__swg_wake(swg);
     lfgo_wg_done(&swg->wg);

@@ -67,7 +67,7 @@ typedef struct lfgo_wg {
 /* The order of the add/done fetch_add.  Only tests/weakened/ overrides it, to
  * show that ThreadSanitizer catches the race a weaker order would cause. */
 #ifndef LFGO__WG_ADD_ORDER
-#define LFGO__WG_ADD_ORDER memory_order_acq_rel
+#define LFGO__WG_ADD_ORDER memory_order_acq_rel /* see lfgo_wg_add */
 #endif
 
 /* Initialises / finishes a WaitGroup in caller memory.  destroy reports
