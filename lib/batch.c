@@ -1,10 +1,19 @@
 /*
- * lib/batch.c - the batcher on an MPSC lfgo channel (see lfgo/batch.h).
+ * lib/batch.c - the batcher on striped MPSC lfgo channels (see lfgo/batch.h).
  *
- * Channel elements are an 8-byte header followed by the item:
+ * Producers do not share one channel: the batcher has one MPSC channel (a
+ * "lane") per online CPU, at most LANES_MAX, and each thread always adds
+ * into the same lane (lane_of: a process-wide thread number modulo the lane
+ * count).  Two producers on two cores therefore do not fight over one
+ * enqueue index: measured on the project machine, one shared MPSC channel
+ * cost ~45 ns per add with 2 producers; see docs/design.md, "Batcher".
+ * A thread's items stay in one lane, in order, so per-producer order holds.
+ *
+ * Lane elements are an 8-byte header followed by the item:
  *   header 0                  an item whose add() was not timestamped;
  *   header t (0 < t < 2^63)   an item added at CLOCK_MONOTONIC time t ns;
- *   header 2^63 | k           not an item: the marker of the k-th flush().
+ *   header 2^63 | k           not an item: the marker of the k-th flush(),
+ *                             sent into every lane.
  *
  * Invariants:
  *  - Everything below "flusher-only" in struct lfgo_batch is touched only by
@@ -14,13 +23,15 @@
  *    a batch (for whatever reason) ends its deadline with it.
  *  - count < N between steps of the flusher loop: a batch that reaches N
  *    items is delivered at once.
- *  - flush markers are sent one at a time (flush_mu), so the marker with
- *    ticket k is received after every marker with a smaller ticket, and
- *    flush_done only grows.
+ *  - flush markers are sent one flush at a time (flush_mu), a marker into
+ *    each lane; the flusher acknowledges ticket k once it has taken k's
+ *    marker out of every lane, i.e. after every item that was in a lane
+ *    ahead of its marker.  flush_done only grows.
  */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lfgo/batch.h"
 #include "lfgo/chan.h"
@@ -31,11 +42,13 @@
 #define MARKER (UINT64_C(1) << 63)
 #define HDR 8u
 #define SAMPLE_MASK 63u /* a thread timestamps one add() in 64 */
+#define LANES_MAX 8u
 
 struct lfgo_batch {
     lfgo_batch_config cfg;
     size_t elem; /* HDR + item_size */
-    lfgo_chan *ch;
+    size_t nlanes;
+    lfgo_chan *lane[LANES_MAX];
     pthread_t thread;
     LFGO_ATOMIC(uint32_t) closed; /* close() has started */
     LFGO_ATOMIC(uint32_t) joined; /* the flusher thread was joined */
@@ -45,12 +58,18 @@ struct lfgo_batch {
     /* statistics: written by the flusher only, read as snapshots */
     LFGO_ATOMIC(uint64_t) st[7];
     /* flusher-only */
-    unsigned char *scratch; /* N channel elements */
+    unsigned char *scratch; /* N lane elements */
+    unsigned char *selbuf;  /* one lane element per lane, for the select */
     unsigned char *items;   /* the current batch: count items */
     size_t count;
     uint64_t arrival_ns; /* the current batch's first arrival (deadline - T) */
     uint64_t oldest_ns;  /* earliest add/receive time seen in this batch */
     bool self_flush;     /* flush() was called from the callback */
+    size_t open;         /* lanes not yet closed and drained */
+    bool lane_open[LANES_MAX];
+    size_t rr;              /* the lane the next gather pass starts with */
+    uint32_t marker_ticket; /* the flush whose markers are being collected */
+    size_t markers;         /* how many of its markers were taken */
 };
 
 enum { ST_ITEMS, ST_BATCHES, ST_SIZE, ST_DEADLINE, ST_FORCED, ST_CLOSE, ST_MAXDELAY };
@@ -59,6 +78,9 @@ enum { ST_ITEMS, ST_BATCHES, ST_SIZE, ST_DEADLINE, ST_FORCED, ST_CLOSE, ST_MAXDE
 static _Thread_local lfgo_batch *tls_flusher_of;
 /* Per-thread add() counter for timestamp sampling. */
 static _Thread_local uint32_t tls_adds;
+/* This thread's number + 1 (0: not drawn yet); its lane is number % nlanes. */
+static _Thread_local uint32_t tls_lane_no;
+static LFGO_ATOMIC(uint32_t) lane_numbers;
 
 static uint64_t now_ns(void)
 {
@@ -104,6 +126,20 @@ static void ack_flush(lfgo_batch *b, uint32_t ticket)
     lfgo__park_wake_all(&b->flush_done); /* one per flush(): cheap enough */
 }
 
+/* A flush marker came out of a lane: once the flush's marker has come out
+ * of every lane, everything added before that flush() has been taken. */
+static void on_marker(lfgo_batch *b, uint32_t ticket)
+{
+    if (ticket != b->marker_ticket) {
+        b->marker_ticket = ticket;
+        b->markers = 0;
+    }
+    if (++b->markers == b->nlanes) {
+        deliver(b, ST_FORCED);
+        ack_flush(b, ticket);
+    }
+}
+
 static void append(lfgo_batch *b, const unsigned char *e, uint64_t hdr, uint64_t now)
 {
     if (b->count == 0)
@@ -118,64 +154,107 @@ static void append(lfgo_batch *b, const unsigned char *e, uint64_t hdr, uint64_t
         deliver(b, ST_SIZE);
 }
 
-/* Takes n received elements in order: items and flush markers. */
-static void ingest(lfgo_batch *b, size_t n, uint64_t now)
+/* Takes n received lane elements in order: items and flush markers. */
+static void ingest(lfgo_batch *b, const unsigned char *buf, size_t n, uint64_t now)
 {
     for (size_t i = 0; i < n; i++) {
-        const unsigned char *e = b->scratch + i * b->elem;
+        const unsigned char *e = buf + i * b->elem;
         uint64_t hdr;
         memcpy(&hdr, e, sizeof hdr);
-        if (hdr & MARKER) {
-            deliver(b, ST_FORCED);
-            ack_flush(b, (uint32_t)hdr);
-        } else {
+        if (hdr & MARKER)
+            on_marker(b, (uint32_t)hdr);
+        else
             append(b, e, hdr, now);
+    }
+}
+
+/* One pass over the open lanes without blocking, each lane once, up to
+ * N - count elements from each; `now` stands in for their arrival time.
+ * True if it took anything (or saw a lane end). */
+static bool gather(lfgo_batch *b, uint64_t now)
+{
+    bool took = false;
+    for (size_t k = 0; k < b->nlanes; k++) {
+        size_t i = (b->rr + k) % b->nlanes;
+        if (!b->lane_open[i])
+            continue;
+        size_t n = 0;
+        lfgo_status st = lfgo_chan_try_recv_many(b->lane[i], b->scratch, b->cfg.max_items - b->count, &n);
+        if (st == LFGO_OK) {
+            ingest(b, b->scratch, n, now);
+            took = true;
+        } else if (st == LFGO_CLOSED) {
+            b->lane_open[i] = false;
+            b->open--;
+            took = true;
         }
     }
+    b->rr++;
+    return took;
 }
 
-/* Receives the next chunk: waits without limit for a batch's first item,
- * until its deadline for the rest, not at all for a forced flush. */
-static lfgo_status receive(lfgo_batch *b, size_t *n, bool forced)
+/* Nothing is ready in any lane: sleeps in a select over the open lanes,
+ * without limit for a batch's first item, until its deadline for the rest;
+ * then takes what woke it. */
+static void wait_lanes(lfgo_batch *b)
 {
-    size_t want = b->cfg.max_items - b->count;
-    if (forced)
-        return lfgo_chan_try_recv_many(b->ch, b->scratch, want, n);
-    if (b->count == 0)
-        return lfgo_chan_recv_many(b->ch, b->scratch, want, n);
-    struct timespec d = ts_of(b->arrival_ns + (uint64_t)b->cfg.max_delay_ns);
-    return lfgo_chan_recv_many_until(b->ch, b->scratch, want, n, &d);
-}
-
-/* One step of the flusher loop; false once the channel is closed and
- * drained (after delivering the last batch).  A flush() from the callback
- * (self_flush) is served by the step after that callback returned. */
-static bool flusher_step(lfgo_batch *b)
-{
-    bool forced = b->self_flush;
-    b->self_flush = false;
-    size_t n = 0;
-    lfgo_status st = receive(b, &n, forced);
-    uint64_t now = now_ns();
-    if (st == LFGO_OK)
-        ingest(b, n, now);
-    if (st == LFGO_CLOSED) {
-        deliver(b, ST_CLOSE);
-        return false;
+    lfgo_select_case cases[LANES_MAX];
+    size_t lane_of_case[LANES_MAX], m = 0;
+    for (size_t i = 0; i < b->nlanes; i++) {
+        if (!b->lane_open[i])
+            continue;
+        cases[m] = (lfgo_select_case){b->lane[i], LFGO_SELECT_RECV, b->selbuf + i * b->elem, LFGO_OK};
+        lane_of_case[m++] = i;
     }
-    if (forced)
-        deliver(b, ST_FORCED);
-    else if (st == LFGO_TIMEOUT || (b->count && now >= b->arrival_ns + (uint64_t)b->cfg.max_delay_ns))
+    size_t c = 0;
+    lfgo_status st;
+    if (b->count == 0) {
+        st = lfgo_select(cases, m, &c);
+    } else {
+        struct timespec d = ts_of(b->arrival_ns + (uint64_t)b->cfg.max_delay_ns);
+        st = lfgo_select_until(cases, m, &c, &d);
+    }
+    if (st == LFGO_TIMEOUT) {
         deliver(b, ST_DEADLINE);
-    return true;
+    } else if (st == LFGO_OK && cases[c].status == LFGO_CLOSED) {
+        b->lane_open[lane_of_case[c]] = false;
+        b->open--;
+    } else if (st == LFGO_OK) {
+        ingest(b, cases[c].elem, 1, now_ns());
+    }
 }
 
 static void *flusher_main(void *arg)
 {
     lfgo_batch *b = arg;
     tls_flusher_of = b;
-    while (flusher_step(b)) {
+    lfgo__spinner spin = LFGO__SPINNER_INIT;
+    while (b->open > 0) {
+        /* One clock read per pass: it dates what this pass takes (before
+         * it arrived, so a deadline can only come early, by less than a
+         * pass) and checks the current batch's deadline. */
+        uint64_t now = now_ns();
+        if (b->self_flush) {
+            /* flush() from the callback: what has arrived goes out now. */
+            b->self_flush = false;
+            gather(b, now);
+            deliver(b, ST_FORCED);
+            continue;
+        }
+        if (b->count && now >= b->arrival_ns + (uint64_t)b->cfg.max_delay_ns)
+            deliver(b, ST_DEADLINE);
+        if (gather(b, now)) {
+            spin = (lfgo__spinner)LFGO__SPINNER_INIT;
+            continue;
+        }
+        /* Poll a little before sleeping: the select's sleep costs the
+         * producers a wake-up and this thread a heavy barrier. */
+        if (lfgo__spin(&spin))
+            continue;
+        spin = (lfgo__spinner)LFGO__SPINNER_INIT;
+        wait_lanes(b);
     }
+    deliver(b, ST_CLOSE);
     tls_flusher_of = NULL;
     return NULL;
 }
@@ -192,18 +271,29 @@ static bool config_ok(const lfgo_batch_config *c)
 
 static void free_parts(lfgo_batch *b)
 {
-    if (b->ch)
-        lfgo_chan_destroy(b->ch);
+    for (size_t i = 0; i < b->nlanes; i++)
+        if (b->lane[i])
+            lfgo_chan_destroy(b->lane[i]);
     free(b->scratch);
+    free(b->selbuf);
     free(b->items);
     free(b);
 }
 
-static size_t default_capacity(const lfgo_batch_config *c)
+/* Items buffered ahead of the flusher, in all lanes together. */
+static size_t total_capacity(const lfgo_batch_config *c)
 {
     if (c->capacity)
         return c->capacity;
     return c->max_items > 1024 ? 4 * c->max_items : 4096;
+}
+
+static size_t lane_count(void)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cpus < 1)
+        return 1;
+    return (size_t)cpus < LANES_MAX ? (size_t)cpus : LANES_MAX;
 }
 
 lfgo_status lfgo_batch_create(lfgo_batch **out, const lfgo_batch_config *cfg)
@@ -216,10 +306,20 @@ lfgo_status lfgo_batch_create(lfgo_batch **out, const lfgo_batch_config *cfg)
     b->cfg = *cfg;
     b->elem = HDR + cfg->item_size;
     lfgo_mutex_init(&b->flush_mu);
-    lfgo_status st = lfgo_chan_create(&b->ch, b->elem, default_capacity(cfg), LFGO_CHAN_MPSC);
+    size_t total = total_capacity(cfg);
+    /* Never more lanes than buffered items: each lane holds at least one. */
+    b->nlanes = lane_count() < total ? lane_count() : total;
+    size_t per_lane = (total + b->nlanes - 1) / b->nlanes;
+    lfgo_status st = LFGO_OK;
+    for (size_t i = 0; i < b->nlanes && st == LFGO_OK; i++) {
+        st = lfgo_chan_create(&b->lane[i], b->elem, per_lane, LFGO_CHAN_MPSC);
+        b->lane_open[i] = st == LFGO_OK;
+    }
+    b->open = b->nlanes;
     b->scratch = malloc(b->elem * cfg->max_items);
+    b->selbuf = malloc(b->elem * b->nlanes);
     b->items = malloc(cfg->item_size * cfg->max_items);
-    if (st != LFGO_OK || !b->scratch || !b->items) {
+    if (st != LFGO_OK || !b->scratch || !b->selbuf || !b->items) {
         free_parts(b);
         return st == LFGO_EINVAL ? LFGO_EINVAL : LFGO_ENOMEM;
     }
@@ -248,7 +348,8 @@ lfgo_status lfgo_batch_close(lfgo_batch *b)
     /* acq_rel: one closer wins; the others return at once. */
     if (lfgo_atomic_xchg(&b->closed, 1u, memory_order_acq_rel) != 0)
         return LFGO_CLOSED;
-    lfgo_chan_close(b->ch);
+    for (size_t i = 0; i < b->nlanes; i++)
+        lfgo_chan_close(b->lane[i]);
     if (tls_flusher_of != b)
         join_flusher(b); /* join: the last callback happens-before this */
     return LFGO_OK;
@@ -278,13 +379,17 @@ lfgo_status lfgo_batch_add(lfgo_batch *b, const void *item)
         lfgo__misuse("lfgo_batch_add", b ? "NULL item" : "NULL batcher");
         return LFGO_MISUSE;
     }
+    uint32_t no = tls_lane_no;
+    if (no == 0) /* relaxed: only a number to spread threads over lanes */
+        tls_lane_no = no = lfgo_atomic_fetch_add(&lane_numbers, 1u, memory_order_relaxed) + 1u;
+    lfgo_chan *lane = b->lane[(no - 1u) % b->nlanes];
     unsigned char e[HDR + LFGO_BATCH_MAX_ITEM];
     uint64_t hdr = (tls_adds++ & SAMPLE_MASK) == 0 ? now_ns() : 0;
     memcpy(e, &hdr, HDR);
     memcpy(e + HDR, item, b->cfg.item_size);
     if (b->cfg.policy == LFGO_BATCH_FAIL)
-        return lfgo_chan_try_send(b->ch, e);
-    return lfgo_chan_send(b->ch, e);
+        return lfgo_chan_try_send(lane, e);
+    return lfgo_chan_send(lane, e);
 }
 
 lfgo_status lfgo_batch_flush(lfgo_batch *b)
@@ -303,7 +408,9 @@ lfgo_status lfgo_batch_flush(lfgo_batch *b)
     unsigned char e[HDR + LFGO_BATCH_MAX_ITEM];
     memset(e, 0, b->elem);
     memcpy(e, &hdr, HDR);
-    lfgo_status st = lfgo_chan_send(b->ch, e);
+    lfgo_status st = LFGO_OK;
+    for (size_t i = 0; i < b->nlanes && st == LFGO_OK; i++)
+        st = lfgo_chan_send(b->lane[i], e); /* a marker into every lane */
     uint32_t seen;
     /* acquire: pairs with the release store in ack_flush. */
     while (st == LFGO_OK && (seen = lfgo_atomic_load(&b->flush_done, memory_order_acquire)) != ticket)

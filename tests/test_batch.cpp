@@ -283,6 +283,53 @@ TYPED_TEST(BatchTest, FlushForcesOutBufferedItemsAndNeverAnEmptyBatch)
     TypeParam::destroy(b);
 }
 
+// flush() from one thread forces out what *other* threads added before it
+// (the adds happen-before the flush through an atomic counter).  More
+// producers than lfgo has lanes, so lanes are shared and every lane gets
+// items; each round checks that the flush delivered all of them.
+TYPED_TEST(BatchTest, FlushCoversAddsOfOtherThreads)
+{
+    Watchdog wd(kBudget);
+    Sink s;
+    lfgo_batch_config cfg = config(&s, 1000, 60'000'000'000); // neither N nor T triggers
+    typename TypeParam::B *b;
+    ASSERT_EQ(TypeParam::create(&b, &cfg), LFGO_OK);
+    constexpr int P = 5;
+    const int rounds = (int)scaled(300) > 10 ? (int)scaled(300) : 10;
+    std::atomic<int> go{0}, added{0}, finished{0};
+    std::vector<std::thread> ts;
+    for (int p = 0; p < P; p++)
+        ts.emplace_back([&, p] {
+            std::mt19937 rng((unsigned)p);
+            uint64_t i = 0;
+            for (int r = 1; r <= rounds; r++) {
+                while (go.load() < r)
+                    std::this_thread::yield();
+                int k = 1 + (int)(rng() % 20);
+                for (int j = 0; j < k; j++, i++) {
+                    uint64_t v = (uint64_t)p << 40 | i;
+                    ASSERT_EQ(TypeParam::add(b, &v), LFGO_OK);
+                }
+                added.fetch_add(k);
+                finished.fetch_add(1); // seq_cst: the adds happen-before the flush
+            }
+        });
+    int expected = 0;
+    for (int r = 1; r <= rounds; r++) {
+        go.store(r);
+        while (finished.load() < r * P) // every producer is done with round r
+            std::this_thread::yield();
+        expected = added.load();
+        ASSERT_EQ(TypeParam::flush(b), LFGO_OK);
+        std::lock_guard<std::mutex> lk(s.mu);
+        ASSERT_EQ(s.items.size(), (size_t)expected) << "round " << r;
+    }
+    for (auto &t : ts)
+        t.join();
+    ASSERT_EQ(TypeParam::close(b), LFGO_OK);
+    TypeParam::destroy(b);
+}
+
 TYPED_TEST(BatchTest, ConcurrentFlushesWithProducers)
 {
     Watchdog wd(kBudget);

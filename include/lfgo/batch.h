@@ -12,10 +12,12 @@
  *     lfgo_batch_close(b);            // flushes the rest, waits for the callback
  *     lfgo_batch_destroy(b);
  *
- * Design (docs/design.md, "Batcher"): add() sends the item into an MPSC
- * lfgo channel (lock-free fast path, no system call unless the flusher
- * sleeps).  One flusher thread receives with a deadline of
- * first-item-time + T and collects up to N items, then calls the callback.
+ * Design (docs/design.md, "Batcher"): add() sends the item into one of a
+ * few MPSC lfgo channels ("lanes", one per online CPU, at most 8; a thread
+ * always uses the same lane), so producers on different cores do not share
+ * an enqueue index (lock-free fast path, no system call unless the flusher
+ * sleeps).  One flusher thread takes from the lanes, collects up to N
+ * items with a deadline of first-item-time + T, then calls the callback.
  * The deadline belongs to the batch being collected, a local of the flusher
  * loop: a size flush ends that batch and with it its deadline, so a late
  * timer can never flush a newer batch early.
@@ -45,7 +47,8 @@
  *  - create: N == 0, T <= 0, item_size == 0 or > LFGO_BATCH_MAX_ITEM, NULL
  *    callback, NULL cfg/out, unknown policy -> LFGO_EINVAL.
  *  - add() after close -> LFGO_CLOSED (nothing enqueued); with
- *    LFGO_BATCH_FAIL, add() on a full buffer -> LFGO_WOULDBLOCK.
+ *    LFGO_BATCH_FAIL, add() when the calling thread's lane is full ->
+ *    LFGO_WOULDBLOCK.
  *  - close twice -> the second call returns LFGO_CLOSED at once (it does not
  *    wait for the first to finish).
  *  - flush() from inside the callback: returns LFGO_OK without waiting (it
@@ -90,7 +93,8 @@ typedef struct lfgo_batch_config {
     lfgo_batch_fn fn;       /* the callback (not NULL) */
     void *user;             /* passed to fn */
     lfgo_batch_policy policy;
-    size_t capacity;        /* items buffered ahead of the flusher; 0: default
+    size_t capacity;        /* items buffered ahead of the flusher, split
+                             * evenly over the lanes (rounded up); 0: default
                              * (max(4 N, 4096)) */
 } lfgo_batch_config;
 
@@ -114,7 +118,8 @@ typedef struct lfgo_batch_stats {
 LFGO_API lfgo_status lfgo_batch_create(lfgo_batch **out, const lfgo_batch_config *cfg);
 
 /* Adds a copy of *item.  LFGO_OK, LFGO_CLOSED, or LFGO_WOULDBLOCK (policy
- * LFGO_BATCH_FAIL and the buffer is full).  Safe from any thread. */
+ * LFGO_BATCH_FAIL and the calling thread's lane is full).  Safe from any
+ * thread. */
 LFGO_API lfgo_status lfgo_batch_add(lfgo_batch *b, const void *item);
 
 /* Forces out what is buffered: everything whose add() happened-before this
