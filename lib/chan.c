@@ -102,6 +102,8 @@ static void setup(lfgo_chan *ch, size_t elem_size, size_t cap, lfgo_chan_kind ki
     ch->elem_size = elem_size;
     ch->stride = stride_of(elem_size);
     ch->kind = (uint32_t)kind;
+    if (cap == 0 && elem_size <= LFGO__XBUF)
+        ch->flags |= LFGO__CHAN_XFAST;
     if (cap && (cap & (cap - 1)) == 0) {
         ch->flags |= LFGO__CHAN_POW2;
         ch->mask = cap - 1;
@@ -146,7 +148,8 @@ lfgo_status lfgo_chan_init(lfgo_chan **out, void *mem, size_t mem_size, size_t e
 static bool has_blocked(lfgo_chan *ch)
 {
     lfgo__chlock_lock(&ch->lock);
-    bool q = ch->sendq.head || ch->recvq.head || ch->selq.head;
+    bool q = ch->sendq.head || ch->recvq.head || ch->selq.head ||
+             lfgo__sync_slot_busy(ch);
     lfgo__chlock_unlock(&ch->lock);
     return q || lfgo_atomic_load(&ch->recv_nsl, memory_order_seq_cst) != 0 ||
            lfgo_atomic_load(&ch->send_nsl, memory_order_seq_cst) != 0;

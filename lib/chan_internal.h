@@ -5,6 +5,7 @@
  * Layout (each block starts on its own LFGO_CACHELINE line):
  *   shape     read-mostly: capacity, element size, stride, kind, flags
  *   slow      the lock, the waiter queues, counters of sleepers
+ *   xs        unbuffered: the exchange slot's state and value
  *   recv_ev   eventcount receivers sleep on (producers read it per item)
  *   send_ev   eventcount senders sleep on (consumers read it per item)
  *   tail      producer index << 1 | closed bit
@@ -24,7 +25,11 @@
 #include "chan_wait.h"
 #include "lfgo/chan.h"
 
-enum { LFGO__CHAN_OWNED = 1u, LFGO__CHAN_POW2 = 2u, LFGO__CHAN_SPREAD = 4u };
+enum { LFGO__CHAN_OWNED = 1u, LFGO__CHAN_POW2 = 2u, LFGO__CHAN_SPREAD = 4u, LFGO__CHAN_XFAST = 8u };
+
+/* Unbuffered channels with elements of at most this many bytes hand values
+ * over through the lock-free exchange slot (chan_sync.c). */
+#define LFGO__XBUF 48u
 
 struct lfgo_chan {
     _Alignas(LFGO_CACHELINE) uint64_t cap;
@@ -44,6 +49,15 @@ struct lfgo_chan {
     lfgo__waitq sendq, recvq; /* unbuffered: blocked senders / receivers */
     lfgo__waitq selq;          /* buffered: selects waiting for a change */
     LFGO_ATOMIC(uint32_t) nsel; /* records in selq (written under lock) */
+    /* Unbuffered: threads in the locked path that may queue a record (plain
+     * waiters and blocking selects); while non-zero, the exchange slot takes
+     * no new waiter (chan_sync.c). */
+    LFGO_ATOMIC(uint32_t) nq;
+
+    /* Unbuffered, LFGO__CHAN_XFAST: the exchange slot, a state word and one
+     * value on their own line (chan_sync.c). */
+    _Alignas(LFGO_CACHELINE) LFGO_ATOMIC(uint64_t) xs;
+    unsigned char xbuf[LFGO__XBUF];
 
     /* Each eventcount sits with the number of threads (and select cases)
      * waiting on it, on a line written only by sleepers. */
@@ -106,6 +120,12 @@ lfgo_status lfgo__sync_recv_locked(lfgo_chan *ch, void *out, const lfgo__sel *se
 lfgo_status lfgo__sync_op(lfgo_chan *ch, void *elem, bool send, const struct timespec *deadline,
                           bool try_only);
 lfgo_status lfgo__sync_close(lfgo_chan *ch);
+/* True if a thread is using the exchange slot of an open channel. */
+bool lfgo__sync_slot_busy(lfgo_chan *ch);
+/* A select is about to try and queue on unbuffered channel ch (under its
+ * lock): keeps new waiters out of the exchange slot until select_leave. */
+void lfgo__sync_select_enter(lfgo_chan *ch);
+void lfgo__sync_select_leave(lfgo_chan *ch);
 
 /* The asymmetric barrier (chan_barrier.c): see docs/memory-ordering.md. */
 void lfgo__chan_barrier_init(void);

@@ -6,8 +6,10 @@
  *    completes is chosen.  So among the cases ready at that moment each is
  *    chosen with equal probability (Go's pollorder).
  * 2. If none was ready (and the call may block): every distinct unbuffered
- *    channel of the select is locked in address order (Go's lockorder), the
- *    unbuffered cases are tried again under the locks, and if still none is
+ *    channel of the select is locked in address order (Go's lockorder), its
+ *    nq is incremented (so no new plain waiter enters its exchange slot, and
+ *    one already there is seen: chan_sync.c), the unbuffered cases are tried
+ *    again under the locks (slot first, then queue), and if still none is
  *    ready one waiter record per case is queued: on the unbuffered channel's
  *    sendq/recvq, or on the buffered channel's selq (to be notified of
  *    changes), with the waiter bit set on the eventcount the case waits for.
@@ -97,6 +99,16 @@ static void lock_all(struct sel_ctx *x, bool lock)
             lfgo__chlock_lock(&x->locks[k]->lock);
         else
             lfgo__chlock_unlock(&x->locks[k]->lock);
+    }
+}
+
+static void enter_leave_all(struct sel_ctx *x, bool enter)
+{
+    for (size_t k = 0; k < x->nlocks; k++) {
+        if (enter)
+            lfgo__sync_select_enter(x->locks[k]);
+        else
+            lfgo__sync_select_leave(x->locks[k]);
     }
 }
 
@@ -190,10 +202,15 @@ static bool block_once(struct sel_ctx *x, size_t *chosen, const struct timespec 
 {
     lfgo__sel_init(&x->sel);
     lock_all(x, true);
+    /* Before trying the unbuffered cases again: keep new waiters out of
+     * their exchange slots (the Dekker pair of chan_sync.c). */
+    enter_leave_all(x, true);
     bool done = register_sync(x, chosen);
     lock_all(x, false);
-    if (done)
+    if (done) {
+        enter_leave_all(x, false);
         return true;
+    }
     bool rings = register_ring(x);
     uint32_t seen = lfgo__sel_word(&x->sel);
     if (!(rings && ring_ready_any(x)))
@@ -202,6 +219,7 @@ static bool block_once(struct sel_ctx *x, size_t *chosen, const struct timespec 
     if (claimed)
         lfgo__sel_wait_done(&x->sel);
     unregister(x);
+    enter_leave_all(x, false);
     if (claimed) {
         *chosen = x->sel.chosen;
         x->cases[*chosen].status = x->sel.status;

@@ -17,9 +17,11 @@
  * system call and no lock; waiting spins briefly, then parks (futex) and is
  * woken only if it announced itself.  Unbuffered channels (capacity 0) are
  * rendezvous points: a send completes only when a receiver has taken the
- * value.  They, and the blocking part of select, hand over through waiter
- * records guarded by a short per-channel spinlock (as Go's runtime does);
- * see docs/design.md, "Channel".
+ * value.  A plain send or receive meets its partner lock-free in a
+ * one-value exchange slot (elements of at most 48 bytes) when one side at a
+ * time waits; a second waiter on one side, larger elements and the blocking
+ * part of select queue waiter records under a short per-channel lock (as
+ * Go's runtime does); see docs/design.md, "Channel".
  *
  * Memory ordering contract (C11 terms; the channel is a synchronisation
  * object exactly as in the Go memory model):
