@@ -1,7 +1,8 @@
 /*
  * lib/chan_wait.h - waiter records for channels (internal): Go's sudog and
- * selectDone, written for C.  Used by lfgo's unbuffered channels and select,
- * and by the twin's unbuffered channels and select.
+ * selectDone, written for C.  Used by lfgo's unbuffered channels (the locked
+ * path beside the exchange slot, chan_sync.c) and select.  The twin has
+ * records of its own that sleep on a pthread condvar (lib/twin/chan.c).
  *
  * A thread that must wait for a partner (a rendezvous send or receive, or a
  * select over several channels) puts one record per case on the channels'
@@ -26,7 +27,7 @@
  * RMW").
  *
  * Queues are intrusive doubly linked lists guarded by the channel's lock
- * (lfgo__chlock for lfgo, the twin's pthread mutex); records whose sel is no
+ * (lfgo__chlock); records whose sel is no
  * longer WAITING are unlinked by whoever meets them first.
  */
 #ifndef LFGO_LIB_CHAN_WAIT_H

@@ -1,18 +1,24 @@
-/* bench/chan/peers.h - the C peers of the channel workloads (peers.c). */
+/* bench/chan/peers.h - the C peers of the channel workloads (peers.c).
+ *
+ * Every call that may wait spins (the peers cannot block), so each takes the
+ * pass's deadline, an absolute CLOCK_MONOTONIC time in ns given at create:
+ * past it, a waiting call gives up and returns 0 (send: not sent; recv:
+ * nothing received).  That is how a collapsing peer ends its pass instead of
+ * hanging the run; the ring is unusable afterwards (destroy it). */
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
 #ifdef __cplusplus
 extern "C" {
 #endif
-void *peer_ck_create(unsigned capacity, int mpmc);
+void *peer_ck_create(unsigned capacity, int mpmc, int64_t deadline_ns);
 void peer_ck_destroy(void *h);
-void peer_ck_send(void *h, uint64_t v);
-uint64_t peer_ck_recv(void *h);
-void *peer_urcu_create(size_t items);
+int peer_ck_send(void *h, uint64_t v);
+int peer_ck_recv(void *h, uint64_t *v);
+void *peer_urcu_create(size_t items, int64_t deadline_ns);
 void peer_urcu_destroy(void *h);
-void peer_urcu_send(void *h, size_t i, uint64_t v);
-uint64_t peer_urcu_recv(void *h);
+void peer_urcu_send(void *h, size_t i, uint64_t v); /* wait-free: never gives up */
+int peer_urcu_recv(void *h, uint64_t *v);
 #ifdef __cplusplus
 }
 #endif

@@ -1,6 +1,8 @@
 /*
  * lib/twin/chan.c - the lock-based channel twin (see lfgo/twin/chan.h):
- * Go's runtime/chan.go design with a pthread mutex.
+ * Go's runtime/chan.go design with pthread mutexes and condition variables
+ * only.  It is the baseline lfgo's channel is measured against, so it never
+ * spins and never uses lfgo's parking layer (lib/park*.c) or atomics.
  *
  * Invariants (all guarded by ch->mu):
  *  - buf holds `count` values from index `head` (a ring of `cap` slots).
@@ -15,16 +17,189 @@
  *    condition variables not_full / not_empty instead.
  *  - closed: set once; close finishes every record with LFGO_CLOSED and
  *    broadcasts both condition variables.
- * Records wait on their sel through the parking layer (lib/chan_wait.c):
- * a select waits for several channels, which one condvar cannot express.
+ *
+ * Waiter records (Go's sudog) wait on a `tsel` of their own (Go's
+ * selectDone): a pthread mutex + condvar + state on the waiter's stack, one
+ * per blocking operation or select (a select waits for several channels,
+ * which one channel condvar cannot express).  The state is a plain field
+ * guarded by the tsel's mutex:
+ *
+ *   WAITING --claim (a partner)--> BUSY --finish (the same partner)--> DONE
+ *   WAITING --cancel (the owner, at its deadline)--> CANCELLED
+ *
+ * Claim and cancel are test-and-set under that mutex, so exactly one
+ * succeeds and exactly one case of a select completes.  The claimer copies
+ * the value between claim and finish while holding the channel's lock; the
+ * owner returns only after it has seen DONE under the tsel mutex, so the
+ * copy never outlives the owner's buffers, and the finisher's last access is
+ * its unlock of that mutex (safe: POSIX lets the owner destroy an unlocked
+ * mutex).  Lock order: a channel's mu, then a tsel's mu; never two tsel
+ * mutexes at once, and no channel lock is taken while a tsel mutex is held.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-#include "../chan_wait.h"
+#include "../chan_wait.h" /* lfgo__chan_rand, lfgo__deadline_passed only */
 #include "lfgo/twin/chan.h"
+
+/* ------------------------------------------------------------ waiter records */
+
+enum { T_WAITING, T_BUSY, T_DONE, T_CANCELLED };
+
+typedef struct tsel {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;  /* the owner sleeps here; only the finisher signals */
+    unsigned state;     /* T_*, guarded by mu */
+    uint32_t chosen;    /* written by the claimer before DONE, under mu */
+    lfgo_status status; /* likewise */
+} tsel;
+
+typedef struct twaiter {
+    struct twaiter *prev, *next;
+    tsel *sel;
+    void *elem;   /* send: the value; recv: where it goes */
+    uint32_t idx; /* the case index reported to the owner */
+    bool queued;  /* guarded by the channel's lock */
+} twaiter;
+
+typedef struct twaitq {
+    twaiter *head, *tail;
+} twaitq;
+
+static void tsel_init(tsel *s)
+{
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    s->state = T_WAITING;
+    s->chosen = 0;
+    s->status = LFGO_OK;
+}
+
+static void tsel_destroy(tsel *s)
+{
+    pthread_cond_destroy(&s->cv);
+    pthread_mutex_destroy(&s->mu);
+}
+
+/* Owner, between rounds of a select (no record of it is queued). */
+static void tsel_reset(tsel *s)
+{
+    pthread_mutex_lock(&s->mu);
+    s->state = T_WAITING;
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* Partner (holding the channel's lock): WAITING -> BUSY.  False if the owner
+ * cancelled or another partner claimed it first. */
+static bool tsel_claim(tsel *s)
+{
+    pthread_mutex_lock(&s->mu);
+    bool won = s->state == T_WAITING;
+    if (won)
+        s->state = T_BUSY;
+    pthread_mutex_unlock(&s->mu);
+    return won;
+}
+
+/* Partner, after copying: BUSY -> DONE, and wake the owner.  The signal is
+ * sent under the mutex, so the owner cannot have returned (and destroyed the
+ * condvar) yet; after the unlock the partner touches nothing of the record. */
+static void tsel_finish(tsel *s, uint32_t chosen, lfgo_status st)
+{
+    pthread_mutex_lock(&s->mu);
+    s->chosen = chosen;
+    s->status = st;
+    s->state = T_DONE;
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* Owner: sleeps until a partner has finished the sel or the deadline (NULL:
+ * none) passes; at the deadline, cancels it unless a partner claimed it
+ * first, in which case it waits for that partner's finish (the copy is in
+ * flight).  Returns true if a partner completed it (chosen/status valid),
+ * false if it was cancelled. */
+static bool tsel_wait(tsel *s, const struct timespec *deadline)
+{
+    pthread_mutex_lock(&s->mu);
+    while (s->state == T_WAITING) {
+        int rc = deadline ? pthread_cond_clockwait(&s->cv, &s->mu, CLOCK_MONOTONIC, deadline)
+                          : pthread_cond_wait(&s->cv, &s->mu);
+        if (rc == ETIMEDOUT && s->state == T_WAITING)
+            s->state = T_CANCELLED; /* the cancel: excludes a claim (same mutex) */
+        else if (rc != 0 && rc != ETIMEDOUT)
+            lfgo__die("lfgo_twin_chan", "pthread_cond_clockwait failed", rc);
+    }
+    /* A claim without a finish yet: finish signals, nothing else does. */
+    while (s->state == T_BUSY)
+        pthread_cond_wait(&s->cv, &s->mu);
+    bool done = s->state == T_DONE;
+    pthread_mutex_unlock(&s->mu);
+    return done;
+}
+
+/* Queue operations: the caller holds the queue's channel lock. */
+static void twaitq_push(twaitq *q, twaiter *w)
+{
+    w->next = NULL;
+    w->prev = q->tail;
+    if (q->tail)
+        q->tail->next = w;
+    else
+        q->head = w;
+    q->tail = w;
+    w->queued = true;
+}
+
+static void twaitq_unlink(twaitq *q, twaiter *w)
+{
+    if (!w->queued)
+        return;
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        q->head = w->next;
+    if (w->next)
+        w->next->prev = w->prev;
+    else
+        q->tail = w->prev;
+    w->prev = w->next = NULL;
+    w->queued = false;
+}
+
+/* Unlinks records until one whose sel is not `self` is claimed (a select
+ * never pairs with itself); NULL if none.  The claimed sel is BUSY: finish
+ * it.  Records of cancelled or already claimed sels are dropped on the way. */
+static twaiter *twaitq_claim(twaitq *q, const tsel *self)
+{
+    twaiter *w = q->head;
+    while (w) {
+        twaiter *next = w->next;
+        if (w->sel != self) {
+            twaitq_unlink(q, w);
+            if (tsel_claim(w->sel))
+                return w;
+        }
+        w = next;
+    }
+    return NULL;
+}
+
+/* Close: claims every record and finishes it with `st`. */
+static void twaitq_finish_all(twaitq *q, lfgo_status st)
+{
+    twaiter *w;
+    while ((w = q->head) != NULL) {
+        twaitq_unlink(q, w);
+        if (tsel_claim(w->sel))
+            tsel_finish(w->sel, w->idx, st);
+    }
+}
+
+/* ------------------------------------------------------------ channel */
 
 struct lfgo_twin_chan {
     pthread_mutex_t mu;
@@ -32,7 +207,7 @@ struct lfgo_twin_chan {
     size_t cap, elem_size, head, count;
     unsigned sleepers; /* threads in a condvar wait */
     bool closed, owned;
-    lfgo__waitq sendq, recvq;
+    twaitq sendq, recvq;
     unsigned char *buf;
 };
 
@@ -120,14 +295,14 @@ static void pop(lfgo_twin_chan *ch, void *out)
     ch->count--;
 }
 
-static lfgo_status send_locked(lfgo_twin_chan *ch, const void *elem, const lfgo__sel *self)
+static lfgo_status send_locked(lfgo_twin_chan *ch, const void *elem, const tsel *self)
 {
     if (ch->closed)
         return LFGO_CLOSED;
-    lfgo__waiter *w = lfgo__waitq_claim(&ch->recvq, self);
+    twaiter *w = twaitq_claim(&ch->recvq, self);
     if (w) {
         memcpy(w->elem, elem, ch->elem_size);
-        lfgo__sel_finish(w->sel, w->idx, LFGO_OK);
+        tsel_finish(w->sel, w->idx, LFGO_OK);
         return LFGO_OK;
     }
     if (ch->count == ch->cap)
@@ -137,22 +312,22 @@ static lfgo_status send_locked(lfgo_twin_chan *ch, const void *elem, const lfgo_
     return LFGO_OK;
 }
 
-static lfgo_status recv_locked(lfgo_twin_chan *ch, void *out, const lfgo__sel *self)
+static lfgo_status recv_locked(lfgo_twin_chan *ch, void *out, const tsel *self)
 {
-    lfgo__waiter *w;
+    twaiter *w;
     if (ch->count > 0) {
         pop(ch, out);
-        if ((w = lfgo__waitq_claim(&ch->sendq, self)) != NULL) {
+        if ((w = twaitq_claim(&ch->sendq, self)) != NULL) {
             push(ch, w->elem);
-            lfgo__sel_finish(w->sel, w->idx, LFGO_OK);
+            tsel_finish(w->sel, w->idx, LFGO_OK);
         } else {
             pthread_cond_signal(&ch->not_full);
         }
         return LFGO_OK;
     }
-    if ((w = lfgo__waitq_claim(&ch->sendq, self)) != NULL) {
+    if ((w = twaitq_claim(&ch->sendq, self)) != NULL) {
         memcpy(out, w->elem, ch->elem_size);
-        lfgo__sel_finish(w->sel, w->idx, LFGO_OK);
+        tsel_finish(w->sel, w->idx, LFGO_OK);
         return LFGO_OK;
     }
     return ch->closed ? LFGO_CLOSED : LFGO_WOULDBLOCK;
@@ -160,31 +335,28 @@ static lfgo_status recv_locked(lfgo_twin_chan *ch, void *out, const lfgo__sel *s
 
 /* ------------------------------------------------------------ blocking */
 
-static lfgo_status wait_record(lfgo_twin_chan *ch, lfgo__waitq *q, lfgo__waiter *w,
-                               const struct timespec *deadline)
-{
-    uint32_t st = lfgo__sel_wait(w->sel, LFGO__SEL_WAITING, deadline);
-    if (st != LFGO__SEL_DONE && lfgo__sel_cancel(w->sel)) {
-        pthread_mutex_lock(&ch->mu);
-        lfgo__waitq_unlink(q, w);
-        pthread_mutex_unlock(&ch->mu);
-        return LFGO_TIMEOUT;
-    }
-    lfgo__sel_wait_done(w->sel);
-    return w->sel->status;
-}
-
-/* Unbuffered: queue a record (ch->mu held; released here). */
+/* Unbuffered: queue a record (ch->mu held; released here) and wait for a
+ * partner.  A record cancelled at its deadline may still be queued: unlink
+ * it under the lock, after which no partner can reach the tsel. */
 static lfgo_status block_record(lfgo_twin_chan *ch, void *elem, bool send,
                                 const struct timespec *deadline)
 {
-    lfgo__sel sel;
-    lfgo__sel_init(&sel);
-    lfgo__waiter w = {NULL, NULL, &sel, elem, 0, false};
-    lfgo__waitq *q = send ? &ch->sendq : &ch->recvq;
-    lfgo__waitq_push(q, &w);
+    tsel sel;
+    tsel_init(&sel);
+    twaiter w = {NULL, NULL, &sel, elem, 0, false};
+    twaitq *q = send ? &ch->sendq : &ch->recvq;
+    twaitq_push(q, &w);
     pthread_mutex_unlock(&ch->mu);
-    return wait_record(ch, q, &w, deadline);
+    lfgo_status st = LFGO_TIMEOUT;
+    if (tsel_wait(&sel, deadline)) {
+        st = sel.status;
+    } else {
+        pthread_mutex_lock(&ch->mu);
+        twaitq_unlink(q, &w);
+        pthread_mutex_unlock(&ch->mu);
+    }
+    tsel_destroy(&sel);
+    return st;
 }
 
 static lfgo_status op(lfgo_twin_chan *ch, void *elem, bool send, const struct timespec *deadline,
@@ -366,8 +538,8 @@ lfgo_status lfgo_twin_chan_close(lfgo_twin_chan *ch)
     bool was = ch->closed;
     if (!was) {
         ch->closed = true;
-        lfgo__waitq_finish_all(&ch->recvq, LFGO_CLOSED);
-        lfgo__waitq_finish_all(&ch->sendq, LFGO_CLOSED);
+        twaitq_finish_all(&ch->recvq, LFGO_CLOSED);
+        twaitq_finish_all(&ch->sendq, LFGO_CLOSED);
         pthread_cond_broadcast(&ch->not_full);
         pthread_cond_broadcast(&ch->not_empty);
     }
@@ -414,13 +586,13 @@ size_t lfgo_twin_chan_elem_size(const lfgo_twin_chan *ch)
 
 #define STACK_CASES 64u
 
-struct tsel {
+struct tselect {
     lfgo_twin_select_case *cases;
     uint32_t *order;
     lfgo_twin_chan **locks;
-    lfgo__waiter *recs;
+    twaiter *recs;
     size_t m, nlocks;
-    lfgo__sel sel;
+    tsel sel;
 };
 
 static int cmp_ptr(const void *a, const void *b)
@@ -430,7 +602,7 @@ static int cmp_ptr(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static void prepare(struct tsel *x)
+static void prepare(struct tselect *x)
 {
     for (size_t k = x->m; k > 1; k--) {
         size_t j = lfgo__chan_rand() % k;
@@ -448,7 +620,7 @@ static void prepare(struct tsel *x)
     x->nlocks = u;
 }
 
-static void lock_all(struct tsel *x, bool lock)
+static void lock_all(struct tselect *x, bool lock)
 {
     for (size_t k = 0; k < x->nlocks; k++) {
         if (lock)
@@ -458,13 +630,13 @@ static void lock_all(struct tsel *x, bool lock)
     }
 }
 
-static lfgo__waitq *tqueue(lfgo_twin_select_case *c)
+static twaitq *tqueue(lfgo_twin_select_case *c)
 {
     return c->op == LFGO_SELECT_SEND ? &c->chan->sendq : &c->chan->recvq;
 }
 
 /* Under all locks: try each case in order, else queue a record per case. */
-static bool try_or_register(struct tsel *x, size_t *chosen, bool try_only)
+static bool try_or_register(struct tselect *x, size_t *chosen, bool try_only)
 {
     for (size_t k = 0; k < x->m; k++) {
         lfgo_twin_select_case *c = &x->cases[x->order[k]];
@@ -480,28 +652,31 @@ static bool try_or_register(struct tsel *x, size_t *chosen, bool try_only)
         return false;
     for (size_t k = 0; k < x->m; k++) {
         lfgo_twin_select_case *c = &x->cases[x->order[k]];
-        x->recs[k] = (lfgo__waiter){NULL, NULL, &x->sel, c->elem, x->order[k], false};
-        lfgo__waitq_push(tqueue(c), &x->recs[k]);
+        x->recs[k] = (twaiter){NULL, NULL, &x->sel, c->elem, x->order[k], false};
+        twaitq_push(tqueue(c), &x->recs[k]);
     }
     return false;
 }
 
-static void unregister(struct tsel *x)
+static void unregister(struct tselect *x)
 {
     for (size_t k = 0; k < x->m; k++) {
         lfgo_twin_select_case *c = &x->cases[x->order[k]];
         pthread_mutex_lock(&c->chan->mu);
-        lfgo__waitq_unlink(tqueue(c), &x->recs[k]);
+        twaitq_unlink(tqueue(c), &x->recs[k]);
         pthread_mutex_unlock(&c->chan->mu);
     }
 }
 
-static lfgo_status run(struct tsel *x, size_t *chosen, const struct timespec *deadline,
+/* x->sel is initialised; each round resets its state.  A round ends with a
+ * partner's claim (one case completed) or a cancel at the deadline; then one
+ * more round tries every case once and reports LFGO_TIMEOUT if none is ready. */
+static lfgo_status run(struct tselect *x, size_t *chosen, const struct timespec *deadline,
                        bool try_only)
 {
     prepare(x);
     for (;;) {
-        lfgo__sel_init(&x->sel);
+        tsel_reset(&x->sel);
         lock_all(x, true);
         bool done = try_or_register(x, chosen, try_only || lfgo__deadline_passed(deadline));
         lock_all(x, false);
@@ -511,10 +686,7 @@ static lfgo_status run(struct tsel *x, size_t *chosen, const struct timespec *de
             return LFGO_WOULDBLOCK;
         if (lfgo__deadline_passed(deadline))
             return LFGO_TIMEOUT;
-        lfgo__sel_wait(&x->sel, LFGO__SEL_WAITING, deadline);
-        bool claimed = !lfgo__sel_cancel(&x->sel);
-        if (claimed)
-            lfgo__sel_wait_done(&x->sel);
+        bool claimed = tsel_wait(&x->sel, deadline);
         unregister(x);
         if (claimed) {
             *chosen = x->sel.chosen;
@@ -544,11 +716,15 @@ static bool bad_select(const char *func, lfgo_twin_select_case *cases, size_t n,
     return false;
 }
 
+/* A select with no enabled case until a deadline: Go's blocking select{}
+ * with a timer.  A plain sleep; nothing can wake it early. */
 static lfgo_status sleep_until(const struct timespec *deadline)
 {
-    lfgo__word w = 0;
-    while (!lfgo__park_wait(&w, 0u, deadline))
+    int rc;
+    while ((rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, deadline, NULL)) == EINTR)
         ;
+    if (rc != 0)
+        lfgo__die("lfgo_twin_select_until", "clock_nanosleep failed", rc);
     return LFGO_TIMEOUT;
 }
 
@@ -562,11 +738,11 @@ static lfgo_status select_impl(const char *func, lfgo_twin_select_case *cases, s
         return try_only ? LFGO_WOULDBLOCK : sleep_until(deadline);
     uint32_t order_s[STACK_CASES];
     lfgo_twin_chan *locks_s[STACK_CASES];
-    lfgo__waiter recs_s[STACK_CASES];
-    struct tsel x = {cases, order_s, locks_s, recs_s, m, 0, {0, 0, LFGO_OK}};
+    twaiter recs_s[STACK_CASES];
+    struct tselect x = {.cases = cases, .order = order_s, .locks = locks_s, .recs = recs_s, .m = m};
     void *heap = NULL;
     if (m > STACK_CASES) {
-        heap = malloc(m * (sizeof(uint32_t) + sizeof(lfgo_twin_chan *) + sizeof(lfgo__waiter)));
+        heap = malloc(m * (sizeof(uint32_t) + sizeof(lfgo_twin_chan *) + sizeof(twaiter)));
         if (!heap)
             return LFGO_ENOMEM;
         x.recs = heap;
@@ -576,7 +752,9 @@ static lfgo_status select_impl(const char *func, lfgo_twin_select_case *cases, s
     for (size_t i = 0, k = 0; i < n; i++)
         if (cases[i].chan)
             x.order[k++] = (uint32_t)i;
+    tsel_init(&x.sel);
     lfgo_status st = run(&x, chosen, deadline, try_only);
+    tsel_destroy(&x.sel);
     free(heap);
     return st;
 }
