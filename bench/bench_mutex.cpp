@@ -3,6 +3,9 @@
 //  mutex_2t, mutex_4t, mutex_8t: T threads each increment one shared plain
 //    counter under the lock; 10,000,000 increments in total with --full
 //    (2,000,000 in the quick default); the figure is ns per increment.
+//  mutex_1t: the same with one thread: the uncontended cost of lock +
+//    increment + unlock, the floor the contended rows are read against
+//    (lfgo's fast paths are two CASes, ck_fas is one exchange and a store).
 //    Impls: lfgo, twin (pthread default), pthread_adaptive, ck_fas,
 //    ck_ticket, ck_mcs (spinlocks that collapse when threads outnumber
 //    cores: each run has a TimeBudget and reports "collapsed" instead of
@@ -94,6 +97,7 @@ template <class L> void contended(benchmark::State &st, int nthreads)
     lfgo_bench::per_item(st, (double)(each * nthreads));
 }
 
+template <class L> void mutex_1t(benchmark::State &st) { contended<L>(st, 1); }
 template <class L> void mutex_2t(benchmark::State &st) { contended<L>(st, 2); }
 template <class L> void mutex_4t(benchmark::State &st) { contended<L>(st, 4); }
 template <class L> void mutex_8t(benchmark::State &st) { contended<L>(st, 8); }
@@ -105,6 +109,7 @@ using Adaptive = TwinLock<LFGO_TWIN_MUTEX_ADAPTIVE>;
     LFGO_BENCH(W<LfgoLock>, #W, "lfgo")->Iterations(1);                 \
     LFGO_BENCH(W<Twin>, #W, "twin")->Iterations(1);                     \
     LFGO_BENCH(W<Adaptive>, #W, "pthread_adaptive")->Iterations(1);
+MUTEX_ROWS(mutex_1t)
 MUTEX_ROWS(mutex_2t)
 MUTEX_ROWS(mutex_4t)
 MUTEX_ROWS(mutex_8t)
@@ -113,6 +118,7 @@ MUTEX_ROWS(mutex_8t)
     LFGO_BENCH(W<CkLock<PEER_CK_FAS>>, #W, "ck_fas")->Iterations(1);            \
     LFGO_BENCH(W<CkLock<PEER_CK_TICKET>>, #W, "ck_ticket")->Iterations(1);      \
     LFGO_BENCH(W<CkLock<PEER_CK_MCS>>, #W, "ck_mcs")->Iterations(1);
+CK_ROWS(mutex_1t)
 CK_ROWS(mutex_2t)
 CK_ROWS(mutex_4t)
 CK_ROWS(mutex_8t)

@@ -38,8 +38,6 @@
 #define STARVING LFGO__MUTEX_STARVING
 #define WOKEN LFGO__MUTEX_WOKEN
 #define QLOCK LFGO__MUTEX_QLOCK
-#define SPIN1 LFGO__MUTEX_SPIN1
-#define SPINNERS(s) (((s) >> 8) & 0xffu)
 
 /* A waiter's word. */
 enum { WAITING = 0, W_WOKEN = 1, W_GRANTED = 2 };
@@ -49,16 +47,20 @@ enum { GOT_LOCK, GRANTED, WOKEN_UP, TIMED_OUT };
 
 /*
  * Spinning budget (docs/design.md, "Mutex: spinning"): a spinner polls the
- * state word every LFGO__MUTEX_SPIN_PAUSES PAUSEs, at most
- * LFGO__MUTEX_SPIN_ROUNDS times, i.e. about 1-2 us on this machine - longer
- * than the critical sections a spin can win against, far shorter than a
- * futex sleep/wake round trip (~5-10 us).
+ * state word with a plain load every LFGO__MUTEX_SPIN_PAUSES PAUSEs, at most
+ * LFGO__MUTEX_SPIN_ROUNDS times: 384 PAUSEs, ~10 us at the ~25 ns a PAUSE
+ * takes here, within the 4-27 us a futex park and wake costs the parked
+ * thread.  Polling sparsely lets a running holder keep its cache line (each
+ * poll costs it a line transfer) and hand the lock over less often: with
+ * 2 threads on 2 cores this took mutex_2t from ~50-70 to ~11-15 ns (in the
+ * VM's slow state).  Longer budgets measured twice as slow here (24 x 32 or
+ * 8 x 64 PAUSEs), so the budget keeps a 2x margin below them.
  */
 #ifndef LFGO__MUTEX_SPIN_ROUNDS
-#define LFGO__MUTEX_SPIN_ROUNDS 40u
+#define LFGO__MUTEX_SPIN_ROUNDS 12u
 #endif
 #ifndef LFGO__MUTEX_SPIN_PAUSES
-#define LFGO__MUTEX_SPIN_PAUSES 4u
+#define LFGO__MUTEX_SPIN_PAUSES 32u
 #endif
 
 struct lfgo__mutex_waiter {
@@ -250,37 +252,50 @@ static bool try_acquire(lfgo_mutex *m, bool woken)
 }
 
 /* Registers as a spinner if spinning can pay off: there are more CPUs than
- * spinners + the holder, nobody is queued ahead of us, no starvation. */
+ * spinners + the holder, nobody is queued ahead of us, no starvation.  The
+ * count lives in its own word, not in `state`: a spinner must not change
+ * the word the holder's inline unlock and lock CAS against, or every one of
+ * the holder's operations would fail its fast path while someone spins. */
 static bool spin_enter(lfgo_mutex *m, bool woken)
 {
     uint32_t cpus = ncpu();
-    /* relaxed: a hint for the CAS. */
+    /* relaxed: a hint; the lock is taken only by an acquire CAS. */
     uint32_t s = lfgo_atomic_load(&m->state, memory_order_relaxed);
-    for (;;) {
-        if (cpus < 2 || (s & STARVING) || ((s & PARKED) && !woken) ||
-            SPINNERS(s) + 1 >= cpus || !(s & LOCKED))
+    if (cpus < 2 || (s & STARVING) || ((s & PARKED) && !woken) || !(s & LOCKED))
+        return false;
+    /* relaxed: a hint for the CAS. */
+    uint32_t n = lfgo_atomic_load(&m->spinners, memory_order_relaxed);
+    do {
+        if (n + 1 >= cpus)
             return false;
         /* relaxed: the spinner count orders nothing; the lock is taken by
          * try_acquire's acquire CAS. */
-        if (lfgo_atomic_cas_weak(&m->state, &s, s + SPIN1, memory_order_relaxed,
-                                 memory_order_relaxed)) /* order: see comment above */
-            return true;
-    }
+    } while (!lfgo_atomic_cas_weak(&m->spinners, &n, n + 1, memory_order_relaxed,
+                                   memory_order_relaxed)); /* order: see comment above */
+    return true;
 }
 
-/* Spins a bounded while for the lock to become free. */
-static void spin_for_free(lfgo_mutex *m)
+/* Spins a bounded while, polling with plain loads (test-and-test-and-set:
+ * a load leaves the holder's line shared, a CAS would take it away), and
+ * CASes the lock in as soon as a poll sees it free.  True if it got it. */
+static bool spin_acquire(lfgo_mutex *m, bool woken)
 {
+    bool got = false;
     for (uint32_t r = 0; r < LFGO__MUTEX_SPIN_ROUNDS; r++) {
         for (uint32_t i = 0; i < LFGO__MUTEX_SPIN_PAUSES; i++)
             lfgo_cpu_relax();
         /* relaxed: a poll; the acquire is in try_acquire. */
         uint32_t s = lfgo_atomic_load(&m->state, memory_order_relaxed);
-        if (!(s & LOCKED) || (s & STARVING))
+        if (s & STARVING)
             break;
+        if (!(s & LOCKED) && try_acquire(m, woken)) {
+            got = true;
+            break;
+        }
     }
     /* relaxed: see spin_enter. */
-    lfgo_atomic_fetch_sub(&m->state, SPIN1, memory_order_relaxed);
+    lfgo_atomic_fetch_sub(&m->spinners, 1u, memory_order_relaxed);
+    return got;
 }
 
 /* Sleeps until the word leaves WAITING or the deadline passes. */
@@ -403,7 +418,8 @@ lfgo_status lfgo__mutex_lock_slow(lfgo_mutex *m, const struct timespec *deadline
             return LFGO_TIMEOUT;
         }
         if (!spun && spin_enter(m, woken)) {
-            spin_for_free(m);
+            if (spin_acquire(m, woken))
+                return LFGO_OK;
             spun = true;
             continue;
         }
@@ -456,7 +472,7 @@ void lfgo_mutex_init(lfgo_mutex *m)
     /* relaxed: initialisation happens before the mutex is shared; sharing
      * it (thread creation, a release store) orders it. */
     lfgo_atomic_store(&m->state, 0u, memory_order_relaxed);
-    m->reserved_ = 0;
+    lfgo_atomic_store(&m->spinners, 0u, memory_order_relaxed);    /* relaxed: as above */
     m->head = m->tail = NULL;
     lfgo_atomic_store(&m->starvations, 0u, memory_order_relaxed); /* relaxed: as above */
     lfgo_atomic_store(&m->handoffs, 0u, memory_order_relaxed);    /* relaxed: as above */
@@ -489,4 +505,18 @@ lfgo_status lfgo_mutex_get_stats(const lfgo_mutex *m, lfgo_mutex_stats *out)
     out->starving = (s & STARVING) != 0;
     out->locked = (s & LOCKED) != 0;
     return LFGO_OK;
+}
+
+uint32_t lfgo__mutex_debug_queued(lfgo_mutex *m)
+{
+    if (!m) {
+        null_mutex("lfgo__mutex_debug_queued");
+        return 0;
+    }
+    qlock(m);
+    uint32_t n = 0;
+    for (const struct lfgo__mutex_waiter *w = m->head; w; w = w->next)
+        n++;
+    qunlock(m, 0, 0);
+    return n;
 }

@@ -1,5 +1,8 @@
 // Tests of lfgo_mutex and its pthread twin: every behaviour test is typed over
 // both implementations; starvation-mode counters exist only in lfgo.
+#include <pthread.h>
+#include <sched.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -318,6 +321,204 @@ TEST(MutexStarvation, EngagesUnderHogsAndEndsWhenDrained)
     EXPECT_GE(s.handoffs, 1u);
     EXPECT_FALSE(s.starving) << "starvation mode must end when the queue drains";
     EXPECT_FALSE(s.locked);
+}
+
+// Polls `cond` (sleeping 20 us between polls); false if `limit` passes first.
+template <class Cond> bool wait_for_cond(Cond cond, std::chrono::milliseconds limit)
+{
+    auto end = std::chrono::steady_clock::now() + limit;
+    while (!cond()) {
+        if (std::chrono::steady_clock::now() > end)
+            return false;
+        std::this_thread::sleep_for(20us);
+    }
+    return true;
+}
+
+// Scheduling helpers for HandsOffInArrivalOrder, all best effort (the test
+// only gets more inconclusive attempts when one fails).
+void set_policy(pthread_t th, int policy) // SCHED_IDLE / SCHED_OTHER
+{
+    sched_param p{};
+    p.sched_priority = 0;
+    (void)pthread_setschedparam(th, policy, &p);
+}
+void set_affinity(pthread_t th, const cpu_set_t &set)
+{
+    (void)pthread_setaffinity_np(th, sizeof set, &set);
+}
+cpu_set_t one_cpu(int cpu)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return set;
+}
+
+// lfgo only: once starvation mode is on, unlock hands the lock to the waiters
+// in the order they queued (Go's FIFO hand-off), whatever order the kernel
+// would wake futex sleepers in.  One round:
+//  1. main holds the lock; a "starver" S calls lock() and queues (seen
+//     through the test hook lfgo__mutex_debug_queued); main keeps the lock
+//     2 ms more, so S has waited > 1 ms;
+//  2. a barger B spins on try_lock; main unlocks, which wakes S, and B takes
+//     the lock first (it is running on the other core, S still has to be
+//     woken): S has waited > 1 ms and lost, so it switches the mutex to
+//     starvation mode and queues again, at the head.  To make B's win
+//     near-certain on a loaded 2-core machine, S runs under SCHED_IDLE and
+//     on main's CPU, B on the other CPU, and main busy-waits until B has the
+//     lock: S cannot run before B has it unless B is kept off its CPU for a
+//     while.  (Without this, whole seconds came where S, woken on the idle
+//     CPU, beat a B that shared main's.)  If S wins anyway, the round is
+//     inconclusive and runs again;
+//  3. K more threads start one at a time, each only after the previous one
+//     is seen in the queue, so the arrival order is known;
+//  4. B keeps the lock 2 ms more (every waiter has then waited > 1 ms, so no
+//     grantee ends the mode early) and unlocks.  Each waiter appends its
+//     index under the lock.
+// Expected: order S=0, 1, ..., K; one entry into the mode, K+1 hand-offs,
+// and afterwards the mode off, the lock free and the queue empty.
+TEST(MutexStarvation, HandsOffInArrivalOrder)
+{
+    Watchdog wd(kBudget, "starvation-mode FIFO hand-off");
+    constexpr int K = 4;
+    constexpr int kRounds = 5;
+    constexpr int kMaxAttempts = 100;
+    constexpr auto kLimit = 30s; // for any one condition; the watchdog is the backstop
+    cpu_set_t all;
+    bool pin = pthread_getaffinity_np(pthread_self(), sizeof all, &all) == 0 && CPU_COUNT(&all) >= 2;
+    int cpu0 = -1, cpu1 = -1;
+    for (int i = 0; pin && i < CPU_SETSIZE && cpu1 < 0; i++)
+        if (CPU_ISSET(i, &all))
+            (cpu0 < 0 ? cpu0 : cpu1) = i;
+    int conclusive = 0, attempts = 0;
+    for (; conclusive < kRounds && attempts < kMaxAttempts && !HasFailure(); attempts++) {
+        lfgo_mutex mu;
+        lfgo_mutex_init(&mu);
+        std::vector<int> order; // appended under mu
+        std::atomic<int> started{0};
+        std::atomic<bool> starver_got{false}, b_spinning{false}, b_got{false}, b_release{false};
+        auto waiter = [&](int idx) {
+            if (idx == 0) {
+                set_policy(pthread_self(), SCHED_IDLE);
+                if (pin)
+                    set_affinity(pthread_self(), one_cpu(cpu0));
+            }
+            started.fetch_add(1);
+            lfgo_mutex_lock(&mu);
+            order.push_back(idx);
+            if (idx == 0)
+                starver_got = true;
+            lfgo_mutex_unlock(&mu);
+        };
+        auto barger = [&] {
+            if (pin)
+                set_affinity(pthread_self(), one_cpu(cpu1));
+            b_spinning = true;
+            while (lfgo_mutex_try_lock(&mu) != LFGO_OK)
+                lfgo_cpu_relax();
+            b_got = true;
+            while (!b_release.load())
+                std::this_thread::sleep_for(20us);
+            lfgo_mutex_unlock(&mu);
+        };
+        // On any exit (a failed ASSERT too): let go of the lock, so that
+        // every thread finishes, join them, and unpin main.
+        struct Cleanup {
+            lfgo_mutex *mu;
+            std::atomic<bool> *b_release;
+            const cpu_set_t *all;
+            bool main_holds;
+            std::vector<std::thread> ts;
+            ~Cleanup()
+            {
+                *b_release = true;
+                if (main_holds)
+                    lfgo_mutex_unlock(mu);
+                for (auto &t : ts)
+                    t.join();
+                if (all)
+                    set_affinity(pthread_self(), *all);
+            }
+        } c{&mu, &b_release, pin ? &all : nullptr, false, {}};
+        if (pin)
+            set_affinity(pthread_self(), one_cpu(cpu0));
+        lfgo_mutex_stats s0{}, s{};
+        ASSERT_EQ(lfgo_mutex_get_stats(&mu, &s0), LFGO_OK);
+
+        // 1. S queues behind main.
+        lfgo_mutex_lock(&mu);
+        c.main_holds = true;
+        c.ts.emplace_back(waiter, 0);
+        ASSERT_TRUE(wait_for_cond([&] { return lfgo__mutex_debug_queued(&mu) == 1; }, kLimit))
+            << "the starver never queued";
+        std::this_thread::sleep_for(2ms);
+
+        // 2. Wake S and let B barge ahead of it.
+        c.ts.emplace_back(barger);
+        ASSERT_TRUE(wait_for_cond([&] { return b_spinning.load(); }, kLimit));
+        c.main_holds = false;
+        lfgo_mutex_unlock(&mu);
+        for (auto t0 = std::chrono::steady_clock::now();
+             !b_got.load() && !starver_got.load() && std::chrono::steady_clock::now() - t0 < 1s;)
+            lfgo_cpu_relax();
+        ASSERT_TRUE(wait_for_cond(
+            [&] {
+                if (starver_got.load())
+                    return true;
+                // The queue count first: it takes the queue lock, under which
+                // S sets STARVING and counts the entry, so the stats read
+                // after it are complete.
+                if (!b_got.load() || lfgo__mutex_debug_queued(&mu) != 1)
+                    return false;
+                lfgo_mutex_get_stats(&mu, &s);
+                return (bool)s.starving;
+            },
+            kLimit))
+            << "the starver lost after > 1 ms but starvation mode did not engage";
+        if (starver_got.load())
+            continue; // S won the race (Cleanup lets B go): try again
+        EXPECT_EQ(s.starvations, s0.starvations + 1);
+        set_policy(c.ts[0].native_handle(), SCHED_OTHER); // S is queued: normal again
+        if (pin)
+            set_affinity(c.ts[0].native_handle(), all);
+
+        // 3. K newcomers, in a known order.
+        for (int i = 1; i <= K; i++) {
+            c.ts.emplace_back(waiter, i);
+            ASSERT_TRUE(wait_for_cond(
+                [&] { return lfgo__mutex_debug_queued(&mu) == (uint32_t)(i + 1); }, kLimit))
+                << "waiter " << i << " never queued";
+            ASSERT_EQ(started.load(), i + 1);
+        }
+        ASSERT_EQ(lfgo_mutex_get_stats(&mu, &s), LFGO_OK);
+        EXPECT_TRUE(s.starving) << "newcomers must not end starvation mode";
+        EXPECT_EQ(lfgo_mutex_try_lock(&mu), LFGO_WOULDBLOCK);
+
+        // 4. B lets go: the lock must travel down the queue in arrival order.
+        std::this_thread::sleep_for(2ms);
+        b_release = true;
+        for (auto &t : c.ts)
+            t.join();
+        c.ts.clear();
+
+        std::vector<int> want;
+        for (int i = 0; i <= K; i++)
+            want.push_back(i);
+        EXPECT_EQ(order, want) << "hand-off order differs from arrival order (attempt " << attempts
+                               << ")";
+        ASSERT_EQ(lfgo_mutex_get_stats(&mu, &s), LFGO_OK);
+        EXPECT_EQ(s.starvations, s0.starvations + 1);
+        EXPECT_EQ(s.handoffs, s0.handoffs + K + 1) << "every waiter must be handed the lock";
+        EXPECT_FALSE(s.starving) << "starvation mode must end when the queue drains";
+        EXPECT_FALSE(s.locked);
+        EXPECT_EQ(lfgo__mutex_debug_queued(&mu), 0u);
+        lfgo_mutex_destroy(&mu);
+        conclusive++;
+    }
+    RecordProperty("inconclusive_attempts", attempts - conclusive);
+    EXPECT_EQ(conclusive, kRounds) << "the starver won the wake-up race in " << attempts - conclusive
+                                   << " of " << attempts << " attempts";
 }
 
 TYPED_TEST(MutexTest, StaticInitialiser)

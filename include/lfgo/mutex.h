@@ -58,8 +58,8 @@ struct lfgo__mutex_waiter; /* lives on a sleeping thread's stack (lib/mutex.c) *
  * `state` is first and the rest is touched only on the slow path.
  */
 typedef struct lfgo_mutex {
-    LFGO_ATOMIC(uint32_t) state;         /* LFGO__MUTEX_* bits, spinner count */
-    uint32_t reserved_;
+    LFGO_ATOMIC(uint32_t) state;         /* LFGO__MUTEX_* bits */
+    LFGO_ATOMIC(uint32_t) spinners;      /* threads spinning for the lock */
     struct lfgo__mutex_waiter *head;     /* oldest waiter; guarded by QLOCK */
     struct lfgo__mutex_waiter *tail;     /* newest waiter; guarded by QLOCK */
     LFGO_ATOMIC(uint64_t) starvations;   /* times starvation mode was entered */
@@ -71,7 +71,6 @@ typedef struct lfgo_mutex {
 #define LFGO__MUTEX_STARVING 4u  /* starvation mode: unlock hands off */
 #define LFGO__MUTEX_WOKEN 8u     /* a woken waiter is on its way: wake nobody else */
 #define LFGO__MUTEX_QLOCK 16u    /* the wait queue is being changed */
-#define LFGO__MUTEX_SPIN1 256u   /* bits 8..15: threads spinning for the lock */
 
 /* Starvation threshold: Go's starvationThresholdNs. */
 #define LFGO_MUTEX_STARVE_NS 1000000
@@ -145,6 +144,12 @@ typedef struct lfgo_mutex_stats {
 
 /* Fills *out with a snapshot (orders nothing).  LFGO_MISUSE on NULL. */
 LFGO_API lfgo_status lfgo_mutex_get_stats(const lfgo_mutex *m, lfgo_mutex_stats *out);
+
+/* Test/debug hook, NOT part of the API (the lfgo__ prefix): the number of
+ * threads linked into the mutex's wait queue right now.  It takes the queue
+ * lock briefly, so the count is exact at that instant; it orders nothing
+ * else.  tests/test_mutex.cpp uses it to know the arrival order of waiters. */
+LFGO_API uint32_t lfgo__mutex_debug_queued(lfgo_mutex *m);
 
 #ifdef __cplusplus
 }
