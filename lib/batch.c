@@ -380,8 +380,12 @@ lfgo_status lfgo_batch_add(lfgo_batch *b, const void *item)
         return LFGO_MISUSE;
     }
     uint32_t no = tls_lane_no;
-    if (no == 0) /* relaxed: only a number to spread threads over lanes */
-        tls_lane_no = no = lfgo_atomic_fetch_add(&lane_numbers, 1u, memory_order_relaxed) + 1u;
+    if (no == 0) {
+        /* relaxed: only a number to spread threads over lanes; pairs with
+         * nothing (any value is correct). */
+        no = lfgo_atomic_fetch_add(&lane_numbers, 1u, memory_order_relaxed) + 1u;
+        tls_lane_no = no;
+    }
     lfgo_chan *lane = b->lane[(no - 1u) % b->nlanes];
     unsigned char e[HDR + LFGO_BATCH_MAX_ITEM];
     uint64_t hdr = (tls_adds++ & SAMPLE_MASK) == 0 ? now_ns() : 0;
