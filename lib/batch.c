@@ -38,9 +38,11 @@
 #include "lfgo/mutex.h"
 
 #include "park.h"
+#include "batch_config.h"
 
 #define MARKER (UINT64_C(1) << 63)
 #define HDR 8u
+_Static_assert(HDR == 8u, "batch_config.h bounds max_items with an 8-byte header");
 #define SAMPLE_MASK 63u /* a thread timestamps one add() in 64 */
 #define LANES_MAX 8u
 
@@ -78,8 +80,11 @@ enum { ST_ITEMS, ST_BATCHES, ST_SIZE, ST_DEADLINE, ST_FORCED, ST_CLOSE, ST_MAXDE
 static _Thread_local lfgo_batch *tls_flusher_of;
 /* Per-thread add() counter for timestamp sampling. */
 static _Thread_local uint32_t tls_adds;
-/* This thread's number + 1 (0: not drawn yet); its lane is number % nlanes. */
+/* This thread's number + 1 (0: not drawn yet); its lane is number % nlanes,
+ * kept for the lane count it was computed for (every batcher of a process
+ * has the same count unless its capacity is below the CPU count). */
 static _Thread_local uint32_t tls_lane_no;
+static _Thread_local size_t tls_lane_n, tls_lane_i;
 static LFGO_ATOMIC(uint32_t) lane_numbers;
 
 static uint64_t now_ns(void)
@@ -261,14 +266,6 @@ static void *flusher_main(void *arg)
 
 /* ------------------------------------------------------------ lifetime */
 
-static bool config_ok(const lfgo_batch_config *c)
-{
-    return c && c->item_size >= 1 && c->item_size <= LFGO_BATCH_MAX_ITEM &&
-           c->max_items >= 1 && c->max_items <= (SIZE_MAX / 2) / (HDR + c->item_size) &&
-           c->max_delay_ns > 0 && c->fn &&
-           (c->policy == LFGO_BATCH_BLOCK || c->policy == LFGO_BATCH_FAIL);
-}
-
 static void free_parts(lfgo_batch *b)
 {
     for (size_t i = 0; i < b->nlanes; i++)
@@ -298,7 +295,7 @@ static size_t lane_count(void)
 
 lfgo_status lfgo_batch_create(lfgo_batch **out, const lfgo_batch_config *cfg)
 {
-    if (!out || !config_ok(cfg))
+    if (!out || !lfgo__batch_config_ok(cfg))
         return LFGO_EINVAL;
     lfgo_batch *b = calloc(1, sizeof *b);
     if (!b)
@@ -379,14 +376,15 @@ lfgo_status lfgo_batch_add(lfgo_batch *b, const void *item)
         lfgo__misuse("lfgo_batch_add", b ? "NULL item" : "NULL batcher");
         return LFGO_MISUSE;
     }
-    uint32_t no = tls_lane_no;
-    if (no == 0) {
-        /* relaxed: only a number to spread threads over lanes; pairs with
-         * nothing (any value is correct). */
-        no = lfgo_atomic_fetch_add(&lane_numbers, 1u, memory_order_relaxed) + 1u;
-        tls_lane_no = no;
+    if (__builtin_expect(tls_lane_n != b->nlanes, 0)) {
+        if (tls_lane_no == 0)
+            /* relaxed: only a number to spread threads over lanes; pairs
+             * with nothing (any value is correct). */
+            tls_lane_no = lfgo_atomic_fetch_add(&lane_numbers, 1u, memory_order_relaxed) + 1u;
+        tls_lane_n = b->nlanes;
+        tls_lane_i = (tls_lane_no - 1u) % b->nlanes; /* no division per add */
     }
-    lfgo_chan *lane = b->lane[(no - 1u) % b->nlanes];
+    lfgo_chan *lane = b->lane[tls_lane_i];
     unsigned char e[HDR + LFGO_BATCH_MAX_ITEM];
     uint64_t hdr = (tls_adds++ & SAMPLE_MASK) == 0 ? now_ns() : 0;
     memcpy(e, &hdr, HDR);

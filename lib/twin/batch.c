@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "lfgo/twin/batch.h"
+#include "../batch_config.h"
 
 struct lfgo_twin_batch {
     lfgo_batch_config cfg;
@@ -157,14 +158,6 @@ static void *flusher_main(void *arg)
     return NULL;
 }
 
-static bool config_ok(const lfgo_batch_config *c)
-{
-    return c && c->item_size >= 1 && c->item_size <= LFGO_BATCH_MAX_ITEM &&
-           c->max_items >= 1 && c->max_items <= (SIZE_MAX / 2) / (8 + c->item_size) &&
-           c->max_delay_ns > 0 && c->fn &&
-           (c->policy == LFGO_BATCH_BLOCK || c->policy == LFGO_BATCH_FAIL);
-}
-
 static void free_parts(lfgo_twin_batch *b)
 {
     free(b->ring);
@@ -187,7 +180,7 @@ static void init_sync(lfgo_twin_batch *b)
 
 lfgo_status lfgo_twin_batch_create(lfgo_twin_batch **out, const lfgo_batch_config *cfg)
 {
-    if (!out || !config_ok(cfg))
+    if (!out || !lfgo__batch_config_ok(cfg))
         return LFGO_EINVAL;
     lfgo_twin_batch *b = calloc(1, sizeof *b);
     if (!b)
