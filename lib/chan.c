@@ -31,12 +31,22 @@
  *    one sleeper per publish while the count is nonzero (and notifies the
  *    selects in selq), or clears a stale bit when it is zero.
  */
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "chan_internal.h"
+#include "deadline.h"
 
 #define MAX_CAP ((uint64_t)1 << 40)
+
+static bool bad_chan(const char *func, const lfgo_chan *ch)
+{
+    if (ch)
+        return false;
+    lfgo__misuse(func, "NULL channel");
+    return true;
+}
 
 /* ------------------------------------------------------------ lifetime */
 
@@ -48,7 +58,7 @@ static size_t stride_of(size_t elem_size)
 /* Bytes of the channel itself (aligned), or 0 for an invalid shape. */
 static size_t bytes_of(size_t elem_size, size_t cap, lfgo_chan_kind kind)
 {
-    if (elem_size == 0 || elem_size > SIZE_MAX / 4 || cap > MAX_CAP || (unsigned)kind > 3u)
+    if (elem_size > SIZE_MAX / 4 || cap > MAX_CAP || (unsigned)kind > 3u)
         return 0;
     size_t stride = stride_of(elem_size);
     if (cap != 0 && stride > (SIZE_MAX / 4) / cap)
@@ -145,24 +155,60 @@ lfgo_status lfgo_chan_init(lfgo_chan **out, void *mem, size_t mem_size, size_t e
     return LFGO_OK;
 }
 
+static bool is_closed(lfgo_chan *ch)
+{
+    if (ch->cap != 0)
+        return lfgo_atomic_load(&ch->tail, memory_order_seq_cst) & 1u;
+    lfgo__chlock_lock(&ch->lock);
+    bool c = ch->closed != 0;
+    lfgo__chlock_unlock(&ch->lock);
+    return c;
+}
+
 static bool has_blocked(lfgo_chan *ch)
 {
     lfgo__chlock_lock(&ch->lock);
     bool q = ch->sendq.head || ch->recvq.head || ch->selq.head ||
              lfgo__sync_slot_busy(ch);
     lfgo__chlock_unlock(&ch->lock);
-    return q || lfgo_atomic_load(&ch->recv_nsl, memory_order_seq_cst) != 0 ||
+    return q || lfgo_atomic_load(&ch->nin, memory_order_seq_cst) != 0 ||
+           lfgo_atomic_load(&ch->recv_nsl, memory_order_seq_cst) != 0 ||
            lfgo_atomic_load(&ch->send_nsl, memory_order_seq_cst) != 0;
+}
+
+/*
+ * On a closed channel every thread still counted in nin (the closer, and the
+ * threads that were waiting) is on its way out: wait for them (and, with
+ * LFGO_CHECK_LIFETIME, for every counted call, which is then the last
+ * access).  Their last
+ * access is nin's release decrement, which this acquire load pairs with, so
+ * freeing afterwards cannot overlap one of their accesses.
+ */
+static void wait_for_leavers(lfgo_chan *ch)
+{
+    while (lfgo_atomic_load(&ch->nin, memory_order_seq_cst) != 0 || lfgo__chan_calls(ch) != 0)
+        sched_yield();
+}
+
+/* Test-only (tests/test_chan_lifetime.cpp): threads counted in nin. */
+uint32_t lfgo__chan_debug_waiters(lfgo_chan *ch);
+uint32_t lfgo__chan_debug_waiters(lfgo_chan *ch)
+{
+    return lfgo_atomic_load(&ch->nin, memory_order_seq_cst);
 }
 
 void lfgo_chan_destroy(lfgo_chan *ch)
 {
-    if (!ch) {
-        lfgo__misuse("lfgo_chan_destroy", "NULL channel");
+    if (bad_chan("lfgo_chan_destroy", ch))
         return;
-    }
+    if (is_closed(ch))
+        wait_for_leavers(ch);
     if (has_blocked(ch)) {
         lfgo__misuse("lfgo_chan_destroy", "channel destroyed with blocked threads");
+        return;
+    }
+    if (lfgo__chan_calls(ch) != 0) {
+        lfgo__misuse("lfgo_chan_destroy", "channel destroyed while a call is still using it");
         return;
     }
     if (ch->flags & LFGO__CHAN_OWNED)
@@ -184,16 +230,24 @@ static struct lfgo__slot *slot_at(lfgo_chan *ch, uint64_t pos)
     return (struct lfgo__slot *)(ch->ring + i * ch->stride);
 }
 
+/* Tells the selects registered on the channel that it changed; their
+ * futex wakes come after the unlock. */
+static void notify_selects(lfgo_chan *ch)
+{
+    lfgo__wakes wk = LFGO__WAKES_INIT;
+    lfgo__chlock_lock(&ch->lock);
+    lfgo__waitq_notify_all(&ch->selq, &wk);
+    lfgo__chlock_unlock(&ch->lock);
+    lfgo__wakes_run(&wk);
+}
+
 /* Wakes everything waiting on `ev`: its parked threads and the selects
  * registered on the channel. */
 static void wake_everyone(lfgo_chan *ch, lfgo__word *ev)
 {
     lfgo__park_wake_all(ev);
-    if (lfgo_atomic_load(&ch->nsel, memory_order_seq_cst)) {
-        lfgo__chlock_lock(&ch->lock);
-        lfgo__waitq_notify_all(&ch->selq);
-        lfgo__chlock_unlock(&ch->lock);
-    }
+    if (lfgo_atomic_load(&ch->nsel, memory_order_seq_cst))
+        notify_selects(ch);
 }
 
 /* Close: bump the epoch, clear the bit, wake everyone. */
@@ -223,11 +277,8 @@ static void ev_wake(lfgo_chan *ch, lfgo__word *ev, LFGO_ATOMIC(uint32_t) *nsl)
     if (lfgo_atomic_load(nsl, memory_order_seq_cst) != 0) {
         lfgo_atomic_fetch_add(ev, 2u, memory_order_seq_cst);
         lfgo__park_wake_one(ev);
-        if (lfgo_atomic_load(&ch->nsel, memory_order_seq_cst)) {
-            lfgo__chlock_lock(&ch->lock);
-            lfgo__waitq_notify_all(&ch->selq);
-            lfgo__chlock_unlock(&ch->lock);
-        }
+        if (lfgo_atomic_load(&ch->nsel, memory_order_seq_cst))
+            notify_selects(ch);
         return;
     }
     uint32_t v = lfgo_atomic_load(ev, memory_order_seq_cst);
@@ -358,11 +409,11 @@ lfgo_status lfgo__ring_try_recv(lfgo_chan *ch, void *out)
     struct lfgo__slot *s = claim_recv(ch, &pos, &st);
     if (!s)
         return st;
-    lfgo__chan_copy(out, s->data, ch->elem_size);
+    lfgo__chan_copy_out(out, s->data, ch->elem_size);
     /* release: hands the slot to the producer of pos + cap (its acquire load
      * of seq), which is what makes the k-th receive happen-before the
      * (k+cap)-th send completes. */
-    lfgo_atomic_store(&s->seq, 2u * (pos + ch->cap), memory_order_release); /* pairs: producer acquire of seq */
+    lfgo_atomic_store(&s->seq, 2u * (pos + ch->cap), memory_order_release);
     wake_check(ch, &ch->send_ev, &ch->send_nsl);
     return LFGO_OK;
 }
@@ -376,6 +427,26 @@ bool lfgo__ring_ready(lfgo_chan *ch, lfgo_select_op op)
     if (lfgo_atomic_load(&slot_at(ch, h)->seq, memory_order_seq_cst) == 2u * h + 1u)
         return true;
     return (t & 1u) && (t >> 1) == h;
+}
+
+/*
+ * What decides whether a case can proceed, in two words that change whenever
+ * the answer may have (select's "nothing was ready" check, chan_select.c).
+ * A receive depends on head, the seq of the slot at head and the closed bit
+ * (tail does not move once closed); a send on tail (with the closed bit) and
+ * the seq of the slot at tail.  Every one of them only grows, so equal values
+ * at two looks mean no change in between.
+ */
+void lfgo__ring_snap(lfgo_chan *ch, lfgo_select_op op, uint64_t *a, uint64_t *b)
+{
+    if (op == LFGO_SELECT_SEND) {
+        *a = lfgo_atomic_load(&ch->tail, memory_order_seq_cst);
+        *b = lfgo_atomic_load(&slot_at(ch, *a >> 1)->seq, memory_order_seq_cst);
+        return;
+    }
+    *a = lfgo_atomic_load(&ch->head, memory_order_seq_cst);
+    uint64_t seq = lfgo_atomic_load(&slot_at(ch, *a)->seq, memory_order_seq_cst);
+    *b = seq << 1 | (lfgo_atomic_load(&ch->tail, memory_order_seq_cst) & 1u);
 }
 
 /* ------------------------------------------------------------ blocking */
@@ -413,8 +484,8 @@ static void pass_on_close(lfgo_chan *ch, lfgo__word *ev, LFGO_ATOMIC(uint32_t) *
 
 /* Spin; then count ourselves, announce on `ev`, run the heavy barrier,
  * recheck and park. */
-static lfgo_status ring_wait(lfgo_chan *ch, lfgo_select_op op, ring_fn fn, void *elem,
-                             const struct timespec *deadline)
+static lfgo_status ring_wait_loop(lfgo_chan *ch, lfgo_select_op op, ring_fn fn, void *elem,
+                                  const struct timespec *deadline)
 {
     LFGO_ATOMIC(uint32_t) *nsl;
     lfgo__word *ev = lfgo__ring_ev(ch, op, &nsl);
@@ -440,6 +511,17 @@ static lfgo_status ring_wait(lfgo_chan *ch, lfgo_select_op op, ring_fn fn, void 
     }
 }
 
+/* A thread that waits is counted in nin for all of its wait (see
+ * lfgo_chan_destroy). */
+static lfgo_status ring_wait(lfgo_chan *ch, lfgo_select_op op, ring_fn fn, void *elem,
+                             const struct timespec *deadline)
+{
+    lfgo__chan_enter(ch);
+    lfgo_status st = ring_wait_loop(ch, op, fn, elem, deadline);
+    lfgo__chan_leave(ch);
+    return st;
+}
+
 static lfgo_status send_impl(lfgo_chan *ch, const void *elem, const struct timespec *deadline,
                              bool try_only)
 {
@@ -454,83 +536,100 @@ static lfgo_status send_impl(lfgo_chan *ch, const void *elem, const struct times
 static lfgo_status recv_impl(lfgo_chan *ch, void *out, const struct timespec *deadline,
                              bool try_only)
 {
-    if (ch->cap == 0)
-        return lfgo__sync_op(ch, out, false, deadline, try_only);
-    lfgo_status st = lfgo__ring_try_recv(ch, out);
-    if (st != LFGO_WOULDBLOCK || try_only)
-        return st;
-    return ring_wait(ch, LFGO_SELECT_RECV, lfgo__ring_try_recv, out, deadline);
+    lfgo_status st;
+    if (ch->cap == 0) {
+        st = lfgo__sync_op(ch, out, false, deadline, try_only);
+    } else {
+        st = lfgo__ring_try_recv(ch, out);
+        if (st == LFGO_WOULDBLOCK && !try_only)
+            st = ring_wait(ch, LFGO_SELECT_RECV, lfgo__ring_try_recv, out, deadline);
+    }
+    if (st == LFGO_CLOSED)
+        lfgo__chan_zero(ch, out);
+    return st;
 }
 
 /* ------------------------------------------------------------ public */
 
-static bool bad_args(const char *func, const void *ch, const void *p, const char *what)
+/* Misuse checks of the public calls; true (after the report) if bad.  A send
+ * may pass a NULL element only for a zero-size element type; a receive may
+ * always pass NULL (the value is discarded, as Go's `<-c`). */
+static bool bad_send(const char *func, const lfgo_chan *ch, const void *elem)
 {
-    if (!ch) {
-        lfgo__misuse(func, "NULL channel");
+    if (bad_chan(func, ch))
         return true;
-    }
-    if (!p) {
-        lfgo__misuse(func, what);
-        return true;
-    }
-    return false;
+    if (elem || ch->elem_size == 0)
+        return false;
+    lfgo__misuse(func, "NULL element");
+    return true;
 }
 
-#define CHECK(func, ch, p, what)            \
-    do {                                    \
-        if (bad_args(func, ch, p, what))    \
-            return LFGO_MISUSE;             \
+#define CHECK(bad)               \
+    do {                         \
+        if (bad)                 \
+            return LFGO_MISUSE;  \
     } while (0)
 
 lfgo_status lfgo_chan_send(lfgo_chan *ch, const void *elem)
 {
-    CHECK("lfgo_chan_send", ch, elem, "NULL element");
-    return send_impl(ch, elem, NULL, false);
+    CHECK(bad_send("lfgo_chan_send", ch, elem));
+    lfgo__chan_call(ch);
+    return lfgo__chan_left(ch, send_impl(ch, elem, NULL, false));
 }
 
 lfgo_status lfgo_chan_try_send(lfgo_chan *ch, const void *elem)
 {
-    CHECK("lfgo_chan_try_send", ch, elem, "NULL element");
-    return send_impl(ch, elem, NULL, true);
+    CHECK(bad_send("lfgo_chan_try_send", ch, elem));
+    lfgo__chan_call(ch);
+    return lfgo__chan_left(ch, send_impl(ch, elem, NULL, true));
 }
 
 lfgo_status lfgo_chan_send_until(lfgo_chan *ch, const void *elem, const struct timespec *deadline)
 {
-    CHECK("lfgo_chan_send_until", ch, elem, "NULL element");
-    CHECK("lfgo_chan_send_until", ch, deadline, "NULL deadline");
-    return send_impl(ch, elem, deadline, false);
+    CHECK(bad_send("lfgo_chan_send_until", ch, elem) ||
+          lfgo__bad_deadline("lfgo_chan_send_until", deadline));
+    lfgo__chan_call(ch);
+    return lfgo__chan_left(ch, send_impl(ch, elem, deadline, false));
 }
 
 lfgo_status lfgo_chan_recv(lfgo_chan *ch, void *out)
 {
-    CHECK("lfgo_chan_recv", ch, out, "NULL element");
-    return recv_impl(ch, out, NULL, false);
+    CHECK(bad_chan("lfgo_chan_recv", ch));
+    lfgo__chan_call(ch);
+    return lfgo__chan_left(ch, recv_impl(ch, out, NULL, false));
 }
 
 lfgo_status lfgo_chan_try_recv(lfgo_chan *ch, void *out)
 {
-    CHECK("lfgo_chan_try_recv", ch, out, "NULL element");
-    return recv_impl(ch, out, NULL, true);
+    CHECK(bad_chan("lfgo_chan_try_recv", ch));
+    lfgo__chan_call(ch);
+    return lfgo__chan_left(ch, recv_impl(ch, out, NULL, true));
 }
 
 lfgo_status lfgo_chan_recv_until(lfgo_chan *ch, void *out, const struct timespec *deadline)
 {
-    CHECK("lfgo_chan_recv_until", ch, out, "NULL element");
-    CHECK("lfgo_chan_recv_until", ch, deadline, "NULL deadline");
-    return recv_impl(ch, out, deadline, false);
+    CHECK(bad_chan("lfgo_chan_recv_until", ch) ||
+          lfgo__bad_deadline("lfgo_chan_recv_until", deadline));
+    lfgo__chan_call(ch);
+    return lfgo__chan_left(ch, recv_impl(ch, out, deadline, false));
 }
 
 /* ------------------------------------------------------------ batches */
 
+/* The i-th element of a batch array (NULL stays NULL: zero-size elements
+ * or a discarding receive). */
+static void *nth(const lfgo_chan *ch, const void *base, size_t i)
+{
+    return base ? (unsigned char *)(uintptr_t)base + i * ch->elem_size : NULL;
+}
+
 static lfgo_status send_many(lfgo_chan *ch, const void *elems, size_t n, size_t *done,
                              const struct timespec *deadline, bool try_only)
 {
-    const unsigned char *p = elems;
     size_t i = 0;
     lfgo_status st = LFGO_OK;
     for (; i < n; i++) {
-        st = send_impl(ch, p + i * ch->elem_size, deadline, try_only);
+        st = send_impl(ch, nth(ch, elems, i), deadline, try_only);
         if (st != LFGO_OK)
             break;
     }
@@ -541,72 +640,79 @@ static lfgo_status send_many(lfgo_chan *ch, const void *elems, size_t n, size_t 
 static lfgo_status recv_many(lfgo_chan *ch, void *out, size_t n, size_t *done,
                              const struct timespec *deadline, bool try_only)
 {
-    unsigned char *p = out;
     *done = 0;
     if (n == 0)
         return LFGO_OK;
-    lfgo_status st = recv_impl(ch, p, deadline, try_only);
+    lfgo_status st = recv_impl(ch, out, deadline, try_only);
     if (st != LFGO_OK)
         return st;
     size_t i = 1;
-    while (i < n && recv_impl(ch, p + i * ch->elem_size, NULL, true) == LFGO_OK)
+    while (i < n && recv_impl(ch, nth(ch, out, i), NULL, true) == LFGO_OK)
         i++;
     *done = i;
     return LFGO_OK;
 }
 
-static bool bad_batch(const char *func, lfgo_chan *ch, const void *p, size_t n, size_t *done)
+static bool bad_batch(const char *func, lfgo_chan *ch, const void *p, size_t n, size_t *done,
+                      bool send)
 {
-    if (bad_args(func, ch, done, "NULL done"))
+    if (bad_chan(func, ch))
         return true;
+    if (!done) {
+        lfgo__misuse(func, "NULL done");
+        return true;
+    }
     *done = 0;
-    return n != 0 && bad_args(func, ch, p, "NULL elements");
+    if (n == 0 || p || !send || ch->elem_size == 0)
+        return false;
+    lfgo__misuse(func, "NULL elements");
+    return true;
 }
 
 lfgo_status lfgo_chan_send_many(lfgo_chan *ch, const void *elems, size_t n, size_t *done)
 {
-    if (bad_batch("lfgo_chan_send_many", ch, elems, n, done))
-        return LFGO_MISUSE;
-    return send_many(ch, elems, n, done, NULL, false);
+    CHECK(bad_batch("lfgo_chan_send_many", ch, elems, n, done, true));
+    lfgo__chan_call(ch);
+    return lfgo__chan_left(ch, send_many(ch, elems, n, done, NULL, false));
 }
 
 lfgo_status lfgo_chan_send_many_until(lfgo_chan *ch, const void *elems, size_t n, size_t *done,
                                       const struct timespec *deadline)
 {
-    if (bad_batch("lfgo_chan_send_many_until", ch, elems, n, done))
-        return LFGO_MISUSE;
-    CHECK("lfgo_chan_send_many_until", ch, deadline, "NULL deadline");
-    return send_many(ch, elems, n, done, deadline, false);
+    CHECK(bad_batch("lfgo_chan_send_many_until", ch, elems, n, done, true) ||
+          lfgo__bad_deadline("lfgo_chan_send_many_until", deadline));
+    lfgo__chan_call(ch);
+    return lfgo__chan_left(ch, send_many(ch, elems, n, done, deadline, false));
 }
 
 lfgo_status lfgo_chan_try_send_many(lfgo_chan *ch, const void *elems, size_t n, size_t *done)
 {
-    if (bad_batch("lfgo_chan_try_send_many", ch, elems, n, done))
-        return LFGO_MISUSE;
-    return send_many(ch, elems, n, done, NULL, true);
+    CHECK(bad_batch("lfgo_chan_try_send_many", ch, elems, n, done, true));
+    lfgo__chan_call(ch);
+    return lfgo__chan_left(ch, send_many(ch, elems, n, done, NULL, true));
 }
 
 lfgo_status lfgo_chan_recv_many(lfgo_chan *ch, void *out, size_t n, size_t *done)
 {
-    if (bad_batch("lfgo_chan_recv_many", ch, out, n, done))
-        return LFGO_MISUSE;
-    return recv_many(ch, out, n, done, NULL, false);
+    CHECK(bad_batch("lfgo_chan_recv_many", ch, out, n, done, false));
+    lfgo__chan_call(ch);
+    return lfgo__chan_left(ch, recv_many(ch, out, n, done, NULL, false));
 }
 
 lfgo_status lfgo_chan_recv_many_until(lfgo_chan *ch, void *out, size_t n, size_t *done,
                                       const struct timespec *deadline)
 {
-    if (bad_batch("lfgo_chan_recv_many_until", ch, out, n, done))
-        return LFGO_MISUSE;
-    CHECK("lfgo_chan_recv_many_until", ch, deadline, "NULL deadline");
-    return recv_many(ch, out, n, done, deadline, false);
+    CHECK(bad_batch("lfgo_chan_recv_many_until", ch, out, n, done, false) ||
+          lfgo__bad_deadline("lfgo_chan_recv_many_until", deadline));
+    lfgo__chan_call(ch);
+    return lfgo__chan_left(ch, recv_many(ch, out, n, done, deadline, false));
 }
 
 lfgo_status lfgo_chan_try_recv_many(lfgo_chan *ch, void *out, size_t n, size_t *done)
 {
-    if (bad_batch("lfgo_chan_try_recv_many", ch, out, n, done))
-        return LFGO_MISUSE;
-    return recv_many(ch, out, n, done, NULL, true);
+    CHECK(bad_batch("lfgo_chan_try_recv_many", ch, out, n, done, false));
+    lfgo__chan_call(ch);
+    return lfgo__chan_left(ch, recv_many(ch, out, n, done, NULL, true));
 }
 
 /* ------------------------------------------------------------ state */
@@ -628,19 +734,20 @@ static lfgo_status ring_close(lfgo_chan *ch)
     }
     ev_close(ch, &ch->recv_ev);
     ev_close(ch, &ch->send_ev);
-    lfgo__chlock_lock(&ch->lock);
-    lfgo__waitq_notify_all(&ch->selq);
-    lfgo__chlock_unlock(&ch->lock);
+    notify_selects(ch);
     return LFGO_OK;
 }
 
+/* The closer is counted in nin from before the close is visible until its
+ * last access, so a receiver that sees the close may destroy at once. */
 lfgo_status lfgo_chan_close(lfgo_chan *ch)
 {
-    if (!ch) {
-        lfgo__misuse("lfgo_chan_close", "NULL channel");
-        return LFGO_MISUSE;
-    }
-    return ch->cap == 0 ? lfgo__sync_close(ch) : ring_close(ch);
+    CHECK(bad_chan("lfgo_chan_close", ch));
+    lfgo__chan_call(ch);
+    lfgo__chan_enter(ch);
+    lfgo_status st = ch->cap == 0 ? lfgo__sync_close(ch) : ring_close(ch);
+    lfgo__chan_leave(ch);
+    return lfgo__chan_left(ch, st);
 }
 
 size_t lfgo_chan_len(const lfgo_chan *ch)

@@ -53,6 +53,12 @@ struct lfgo_chan {
      * waiters and blocking selects); while non-zero, the exchange slot takes
      * no new waiter (chan_sync.c). */
     LFGO_ATOMIC(uint32_t) nq;
+    /* Threads waiting in the channel (ring_wait, the unbuffered wait, a
+     * blocked select) and the closer: see lfgo_chan_destroy. */
+    LFGO_ATOMIC(uint32_t) nin;
+#if defined(LFGO_CHECK_LIFETIME)
+    LFGO_ATOMIC(uint32_t) ncalls; /* calls inside the channel (debug builds) */
+#endif
 
     /* Unbuffered, LFGO__CHAN_XFAST: the exchange slot, a state word and one
      * value on their own line (chan_sync.c). */
@@ -95,16 +101,85 @@ static inline bool lfgo__chan_multi_cons(const lfgo_chan *ch)
 }
 
 /* Copies one element; the common sizes become single moves (a variable-size
- * memcpy is a library call that costs more than the rest of the fast path). */
+ * memcpy is a library call that costs more than the rest of the fast path).
+ * n == 0 (Go's struct{}) copies nothing, so src and dst may then be NULL. */
 static inline void lfgo__chan_copy(void *dst, const void *src, size_t n)
 {
     switch (n) {
-    case 4: memcpy(dst, src, 4); break;
     case 8: memcpy(dst, src, 8); break;
+    case 4: memcpy(dst, src, 4); break;
     case 16: memcpy(dst, src, 16); break;
+    case 0: break;
     default: memcpy(dst, src, n); break;
     }
 }
+
+/* A receive's copy: a NULL destination drops the value (Go's `<-c`). */
+static inline void lfgo__chan_copy_out(void *out, const void *src, size_t n)
+{
+    if (out)
+        lfgo__chan_copy(out, src, n);
+}
+
+/* Zero-fills a receive's destination: Go's zero value after a receive from
+ * a closed, drained channel. */
+static inline void lfgo__chan_zero(const lfgo_chan *ch, void *out)
+{
+    if (out && ch->elem_size)
+        memset(out, 0, ch->elem_size);
+}
+
+/*
+ * Lifetime.  A thread about to wait counts itself in nin; the decrement is
+ * its last access to the channel.  seq_cst on the increment: a waiter counted
+ * before the close is seen by any thread that saw the close (the close is a
+ * seq_cst RMW, or is made under the lock after the closer's own increment).
+ * release on the decrement: pairs with destroy's load, so the leaver's
+ * accesses happen-before the free.
+ */
+static inline void lfgo__chan_enter(lfgo_chan *ch)
+{
+    lfgo_atomic_fetch_add(&ch->nin, 1u, memory_order_seq_cst);
+}
+
+static inline void lfgo__chan_leave(lfgo_chan *ch)
+{
+    lfgo_atomic_fetch_sub(&ch->nin, 1u, memory_order_release);
+}
+
+/* LFGO_CHECK_LIFETIME (debug and sanitizer builds): every public call is
+ * counted, so destroy can report a call still inside (the "last value"
+ * window of include/lfgo/chan.h) instead of a silent use-after-free.  The
+ * same orders as nin, for the same reasons. */
+#if defined(LFGO_CHECK_LIFETIME)
+static inline void lfgo__chan_call(lfgo_chan *ch)
+{
+    lfgo_atomic_fetch_add(&ch->ncalls, 1u, memory_order_seq_cst);
+}
+
+static inline lfgo_status lfgo__chan_left(lfgo_chan *ch, lfgo_status st)
+{
+    lfgo_atomic_fetch_sub(&ch->ncalls, 1u, memory_order_release);
+    return st;
+}
+
+static inline uint32_t lfgo__chan_calls(lfgo_chan *ch)
+{
+    return lfgo_atomic_load(&ch->ncalls, memory_order_seq_cst);
+}
+#else
+static inline void lfgo__chan_call(lfgo_chan *ch) { (void)ch; }
+static inline lfgo_status lfgo__chan_left(lfgo_chan *ch, lfgo_status st)
+{
+    (void)ch;
+    return st;
+}
+static inline uint32_t lfgo__chan_calls(lfgo_chan *ch)
+{
+    (void)ch;
+    return 0;
+}
+#endif
 
 /* Buffered ring (chan.c). */
 lfgo_status lfgo__ring_try_send(lfgo_chan *ch, const void *elem);
@@ -115,8 +190,16 @@ lfgo__word *lfgo__ring_ev(lfgo_chan *ch, lfgo_select_op op, LFGO_ATOMIC(uint32_t
 
 /* Unbuffered (chan_sync.c).  _locked: the caller holds ch->lock; `self` is
  * the caller's own sel (never paired with), or NULL. */
-lfgo_status lfgo__sync_send_locked(lfgo_chan *ch, const void *elem, const lfgo__sel *self);
-lfgo_status lfgo__sync_recv_locked(lfgo_chan *ch, void *out, const lfgo__sel *self);
+lfgo_status lfgo__sync_send_locked(lfgo_chan *ch, const void *elem, const lfgo__sel *self,
+                                   lfgo__wakes *wk);
+lfgo_status lfgo__sync_recv_locked(lfgo_chan *ch, void *out, const lfgo__sel *self,
+                                   lfgo__wakes *wk);
+/* What decides whether an unbuffered case can proceed, as two words that
+ * change whenever it may have (chan_select.c); false if the slot is in a
+ * state that does not tell (BUSY): look again. */
+bool lfgo__sync_snap(lfgo_chan *ch, uint64_t *a, uint64_t *b);
+/* Likewise for a buffered case (chan.c); always conclusive. */
+void lfgo__ring_snap(lfgo_chan *ch, lfgo_select_op op, uint64_t *a, uint64_t *b);
 lfgo_status lfgo__sync_op(lfgo_chan *ch, void *elem, bool send, const struct timespec *deadline,
                           bool try_only);
 lfgo_status lfgo__sync_close(lfgo_chan *ch);

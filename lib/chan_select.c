@@ -5,6 +5,18 @@
  *    and tried once each in that order without blocking: the first that
  *    completes is chosen.  So among the cases ready at that moment each is
  *    chosen with equal probability (Go's pollorder).
+ *    When a failed pass is the answer (select_try, or a deadline that has
+ *    passed), "no case was ready" must hold at one instant, as Go's select
+ *    decides under all the channels' locks.  Buffered cases are tried
+ *    without a lock, one after another, so a pass can see case B before it
+ *    became ready and case A after it stopped being ready.  So the pass is
+ *    bracketed: a snapshot of every case (lfgo__ring_snap, lfgo__sync_snap:
+ *    words that only grow, or change counts, which change whenever the
+ *    case's answer may have) is taken before the tries and again after them;
+ *    only if every snapshot is unchanged is the pass's "nothing ready" true
+ *    at one instant (the last read of the first snapshot: each case was then
+ *    in the state its failed try saw).  Otherwise the pass runs again.  See
+ *    docs/memory-ordering.md, "Select".
  * 2. If none was ready (and the call may block): every distinct unbuffered
  *    channel of the select is locked in address order (Go's lockorder), its
  *    nq is incremented (so no new plain waiter enters its exchange slot, and
@@ -20,22 +32,33 @@
  *    notifies it, or the deadline passes.  Unless claimed, it cancels its sel
  *    (which fails if a partner claimed it meanwhile: then that case is the
  *    result), unlinks its records and starts again at 1.
+ * Wakes come after the locks are dropped (lfgo__wakes, chan_wait.h).  A
+ * select that blocks is counted in the nin of each of its channels until it
+ * returns (lfgo_chan_destroy).
  * Records of one select never pair with each other (a partner skips records
  * whose sel is its own), so a send and a receive on the same unbuffered
  * channel in one select cannot complete each other.
  */
+#include <sched.h>
 #include <stdlib.h>
 
 #include "chan_internal.h"
+#include "deadline.h"
 
 #define STACK_CASES 64u
+
+struct snap {
+    uint64_t a, b;
+};
 
 struct sel_ctx {
     lfgo_select_case *cases;
     uint32_t *order;     /* enabled case indices, random order */
     lfgo_chan **locks;   /* distinct unbuffered channels, address order */
     lfgo__waiter *recs;  /* one per enabled case, parallel to order */
+    struct snap *snaps;  /* one per enabled case, parallel to order */
     size_t m, nlocks;
+    bool counted;        /* in the nin of every case's channel */
     lfgo__sel sel;
 };
 
@@ -45,25 +68,76 @@ static lfgo_status try_case(lfgo_select_case *c)
     if (ch->cap != 0)
         return c->op == LFGO_SELECT_SEND ? lfgo__ring_try_send(ch, c->elem)
                                          : lfgo__ring_try_recv(ch, c->elem);
+    lfgo__wakes wk = LFGO__WAKES_INIT;
     lfgo__chlock_lock(&ch->lock);
-    lfgo_status st = c->op == LFGO_SELECT_SEND ? lfgo__sync_send_locked(ch, c->elem, NULL)
-                                               : lfgo__sync_recv_locked(ch, c->elem, NULL);
+    lfgo_status st = c->op == LFGO_SELECT_SEND ? lfgo__sync_send_locked(ch, c->elem, NULL, &wk)
+                                               : lfgo__sync_recv_locked(ch, c->elem, NULL, &wk);
     lfgo__chlock_unlock(&ch->lock);
+    lfgo__wakes_run(&wk);
     return st;
 }
 
-static bool pass_try(struct sel_ctx *x, size_t *chosen)
+/* Case k's snapshot; false if it does not tell (look again). */
+static bool snap_case(struct sel_ctx *x, size_t k, struct snap *s)
+{
+    lfgo_select_case *c = &x->cases[x->order[k]];
+    if (c->chan->cap != 0) {
+        lfgo__ring_snap(c->chan, c->op, &s->a, &s->b);
+        return true;
+    }
+    return lfgo__sync_snap(c->chan, &s->a, &s->b);
+}
+
+static void chose(struct sel_ctx *x, size_t k, lfgo_status st, size_t *chosen)
+{
+    lfgo_select_case *c = &x->cases[x->order[k]];
+    if (st == LFGO_CLOSED && c->op == LFGO_SELECT_RECV)
+        lfgo__chan_zero(c->chan, c->elem);
+    c->status = st;
+    *chosen = x->order[k];
+}
+
+/* One pass of tries in the random order.  True if a case completed. */
+static bool try_all(struct sel_ctx *x, size_t *chosen)
 {
     for (size_t k = 0; k < x->m; k++) {
-        lfgo_select_case *c = &x->cases[x->order[k]];
-        lfgo_status st = try_case(c);
+        lfgo_status st = try_case(&x->cases[x->order[k]]);
         if (st != LFGO_WOULDBLOCK) {
-            c->status = st;
-            *chosen = x->order[k];
+            chose(x, k, st, chosen);
             return true;
         }
     }
     return false;
+}
+
+/*
+ * A pass whose failure is the answer: snapshots before and after the tries
+ * (see the top).  The first snapshot's loads are seq_cst, so the tries'
+ * loads come after them; the acquire fence keeps the tries' loads (some
+ * relaxed) before the second snapshot's.  Only this path pays for it: no
+ * send or receive does anything extra.
+ */
+static bool pass_decisive(struct sel_ctx *x, size_t *chosen)
+{
+    lfgo__spinner sp = LFGO__SPINNER_INIT;
+    for (;;) {
+        bool sure = true;
+        for (size_t k = 0; k < x->m; k++)
+            sure &= snap_case(x, k, &x->snaps[k]);
+        if (try_all(x, chosen))
+            return true;
+#if !defined(LFGO_TSAN) /* TSan has no fences; it checks races, not this */
+        lfgo_atomic_fence(memory_order_acquire);
+#endif
+        for (size_t k = 0; k < x->m && sure; k++) {
+            struct snap s;
+            sure = snap_case(x, k, &s) && s.a == x->snaps[k].a && s.b == x->snaps[k].b;
+        }
+        if (sure)
+            return false;
+        if (!lfgo__spin(&sp))
+            sched_yield(); /* a hand-off in flight: let its owner run */
+    }
 }
 
 static int cmp_ptr(const void *a, const void *b)
@@ -121,18 +195,17 @@ static lfgo__waitq *queue_of(lfgo_select_case *c)
 
 /* Under all locks: the unbuffered cases once more, then queue the records
  * of the unbuffered cases.  True if a case completed. */
-static bool register_sync(struct sel_ctx *x, size_t *chosen)
+static bool register_sync(struct sel_ctx *x, size_t *chosen, lfgo__wakes *wk)
 {
     for (size_t k = 0; k < x->m; k++) {
         lfgo_select_case *c = &x->cases[x->order[k]];
         if (c->chan->cap != 0)
             continue;
         lfgo_status st = c->op == LFGO_SELECT_SEND
-                             ? lfgo__sync_send_locked(c->chan, c->elem, &x->sel)
-                             : lfgo__sync_recv_locked(c->chan, c->elem, &x->sel);
+                             ? lfgo__sync_send_locked(c->chan, c->elem, &x->sel, wk)
+                             : lfgo__sync_recv_locked(c->chan, c->elem, &x->sel, wk);
         if (st != LFGO_WOULDBLOCK) {
-            c->status = st;
-            *chosen = x->order[k];
+            chose(x, k, st, chosen);
             return true;
         }
     }
@@ -198,15 +271,30 @@ static void unregister(struct sel_ctx *x)
 }
 
 /* Steps 2 and 3.  True if a case completed (*chosen set). */
+static void count_in(struct sel_ctx *x, bool in)
+{
+    for (size_t k = 0; k < x->m; k++) {
+        if (in)
+            lfgo__chan_enter(x->cases[x->order[k]].chan);
+        else
+            lfgo__chan_leave(x->cases[x->order[k]].chan);
+    }
+    x->counted = in;
+}
+
 static bool block_once(struct sel_ctx *x, size_t *chosen, const struct timespec *deadline)
 {
+    if (!x->counted)
+        count_in(x, true);
     lfgo__sel_init(&x->sel);
+    lfgo__wakes wk = LFGO__WAKES_INIT;
     lock_all(x, true);
     /* Before trying the unbuffered cases again: keep new waiters out of
      * their exchange slots (the Dekker pair of chan_sync.c). */
     enter_leave_all(x, true);
-    bool done = register_sync(x, chosen);
+    bool done = register_sync(x, chosen, &wk);
     lock_all(x, false);
+    lfgo__wakes_run(&wk);
     if (done) {
         enter_leave_all(x, false);
         return true;
@@ -222,11 +310,16 @@ static bool block_once(struct sel_ctx *x, size_t *chosen, const struct timespec 
     enter_leave_all(x, false);
     if (claimed) {
         *chosen = x->sel.chosen;
-        x->cases[*chosen].status = x->sel.status;
+        lfgo_select_case *c = &x->cases[*chosen];
+        if (x->sel.status == LFGO_CLOSED && c->op == LFGO_SELECT_RECV)
+            lfgo__chan_zero(c->chan, c->elem);
+        c->status = x->sel.status;
     }
     return claimed;
 }
 
+/* A select with no enabled case: Go's `select {}` blocks forever, parked
+ * (deadline NULL); with a deadline it sleeps until then. */
 static lfgo_status sleep_until(const struct timespec *deadline)
 {
     lfgo__word w = 0;
@@ -240,15 +333,27 @@ static lfgo_status run(struct sel_ctx *x, size_t *chosen, const struct timespec 
 {
     prepare(x);
     for (;;) {
-        if (pass_try(x, chosen))
+        bool last = try_only || lfgo__deadline_passed(deadline);
+        if (last ? pass_decisive(x, chosen) : try_all(x, chosen))
             return LFGO_OK;
-        if (try_only)
-            return LFGO_WOULDBLOCK;
-        if (lfgo__deadline_passed(deadline))
-            return LFGO_TIMEOUT;
+        if (last)
+            return try_only ? LFGO_WOULDBLOCK : LFGO_TIMEOUT;
         if (block_once(x, chosen, deadline))
             return LFGO_OK;
     }
+}
+
+static bool bad_case(const char *func, const lfgo_select_case *c)
+{
+    if (c->op != LFGO_SELECT_RECV && c->op != LFGO_SELECT_SEND) {
+        lfgo__misuse(func, "invalid select op");
+        return true;
+    }
+    if (c->op == LFGO_SELECT_SEND && !c->elem && c->chan->elem_size != 0) {
+        lfgo__misuse(func, "NULL element in an enabled send case");
+        return true;
+    }
+    return false;
 }
 
 static bool bad_select(const char *func, lfgo_select_case *cases, size_t n, size_t *chosen,
@@ -262,13 +367,53 @@ static bool bad_select(const char *func, lfgo_select_case *cases, size_t n, size
     for (size_t i = 0; i < n; i++) {
         if (!cases[i].chan)
             continue;
-        if (!cases[i].elem) {
-            lfgo__misuse(func, "NULL element in an enabled case");
+        if (bad_case(func, &cases[i]))
             return true;
-        }
         (*m)++;
     }
     return false;
+}
+
+/* Debug builds: every case's channel counts the call (lfgo__chan_call). */
+static void calls(lfgo_select_case *cases, size_t n, bool in)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!cases[i].chan)
+            continue;
+        if (in)
+            lfgo__chan_call(cases[i].chan);
+        else
+            lfgo__chan_left(cases[i].chan, LFGO_OK);
+    }
+}
+
+static lfgo_status select_cases(lfgo_select_case *cases, size_t n, size_t m, size_t *chosen,
+                                const struct timespec *deadline, bool try_only)
+{
+    uint32_t order_s[STACK_CASES];
+    lfgo_chan *locks_s[STACK_CASES];
+    lfgo__waiter recs_s[STACK_CASES];
+    struct snap snaps_s[STACK_CASES];
+    struct sel_ctx x = {cases, order_s, locks_s, recs_s, snaps_s, m, 0, false, {0, 0, LFGO_OK}};
+    void *heap = NULL;
+    if (m > STACK_CASES) {
+        heap = malloc(m * (sizeof(struct snap) + sizeof(lfgo__waiter) + sizeof(lfgo_chan *) +
+                           sizeof(uint32_t)));
+        if (!heap)
+            return LFGO_ENOMEM;
+        x.snaps = heap;
+        x.recs = (lfgo__waiter *)(x.snaps + m);
+        x.locks = (lfgo_chan **)(x.recs + m);
+        x.order = (uint32_t *)(x.locks + m);
+    }
+    for (size_t i = 0, k = 0; i < n; i++)
+        if (cases[i].chan)
+            x.order[k++] = (uint32_t)i;
+    lfgo_status st = run(&x, chosen, deadline, try_only);
+    if (x.counted)
+        count_in(&x, false);
+    free(heap);
+    return st;
 }
 
 static lfgo_status select_impl(const char *func, lfgo_select_case *cases, size_t n,
@@ -279,36 +424,14 @@ static lfgo_status select_impl(const char *func, lfgo_select_case *cases, size_t
         return LFGO_MISUSE;
     if (m == 0)
         return try_only ? LFGO_WOULDBLOCK : sleep_until(deadline);
-    uint32_t order_s[STACK_CASES];
-    lfgo_chan *locks_s[STACK_CASES];
-    lfgo__waiter recs_s[STACK_CASES];
-    struct sel_ctx x = {cases, order_s, locks_s, recs_s, m, 0, {0, 0, LFGO_OK}};
-    void *heap = NULL;
-    if (m > STACK_CASES) {
-        heap = malloc(m * (sizeof(uint32_t) + sizeof(lfgo_chan *) + sizeof(lfgo__waiter)));
-        if (!heap)
-            return LFGO_ENOMEM;
-        x.recs = heap;
-        x.locks = (lfgo_chan **)(x.recs + m);
-        x.order = (uint32_t *)(x.locks + m);
-    }
-    for (size_t i = 0, k = 0; i < n; i++)
-        if (cases[i].chan)
-            x.order[k++] = (uint32_t)i;
-    lfgo_status st = run(&x, chosen, deadline, try_only);
-    free(heap);
+    calls(cases, n, true);
+    lfgo_status st = select_cases(cases, n, m, chosen, deadline, try_only);
+    calls(cases, n, false);
     return st;
 }
 
 lfgo_status lfgo_select(lfgo_select_case *cases, size_t n, size_t *chosen)
 {
-    size_t m;
-    if (bad_select("lfgo_select", cases, n, chosen, &m))
-        return LFGO_MISUSE;
-    if (m == 0) {
-        lfgo__misuse("lfgo_select", "select with no enabled cases blocks forever");
-        return LFGO_MISUSE;
-    }
     return select_impl("lfgo_select", cases, n, chosen, NULL, false);
 }
 
@@ -320,9 +443,7 @@ lfgo_status lfgo_select_try(lfgo_select_case *cases, size_t n, size_t *chosen)
 lfgo_status lfgo_select_until(lfgo_select_case *cases, size_t n, size_t *chosen,
                               const struct timespec *deadline)
 {
-    if (!deadline) {
-        lfgo__misuse("lfgo_select_until", "NULL deadline");
+    if (lfgo__bad_deadline("lfgo_select_until", deadline))
         return LFGO_MISUSE;
-    }
     return select_impl("lfgo_select_until", cases, n, chosen, deadline, false);
 }

@@ -108,8 +108,8 @@ static lfgo__word *xs_word(lfgo_chan *ch)
 
 /* Leaves BUSY for `mode` (FILLED, or EMPTY of the next generation when
  * mode == X_EMPTY), keeping CLOSED (and PARKED for FILLED); wakes the waiter
- * if it may be asleep. */
-static void leave_busy(lfgo_chan *ch, unsigned mode)
+ * if it may be asleep: at once, or through wk after the caller's unlock. */
+static void leave_busy(lfgo_chan *ch, unsigned mode, lfgo__wakes *wk)
 {
     uint64_t old = xs_load(ch);
     for (;;) {
@@ -117,28 +117,32 @@ static void leave_busy(lfgo_chan *ch, unsigned mode)
         if (xs_cas(ch, &old, nv))
             break;
     }
-    if (old & X_PARKED)
+    if (!(old & X_PARKED))
+        return;
+    if (wk)
+        lfgo__wakes_word(wk, xs_word(ch));
+    else
         lfgo__park_wake_all(xs_word(ch));
 }
 
 /* A receiver waits in the slot (RWAIT at v): fill it.  False if the state
  * moved on (the caller looks again). */
-static bool slot_fill(lfgo_chan *ch, uint64_t v, const void *elem)
+static bool slot_fill(lfgo_chan *ch, uint64_t v, const void *elem, lfgo__wakes *wk)
 {
     if (!xs_cas(ch, &v, with_mode(v, X_BUSY)))
         return false;
     lfgo__chan_copy(ch->xbuf, elem, ch->elem_size);
-    leave_busy(ch, X_FILLED);
+    leave_busy(ch, X_FILLED, wk);
     return true;
 }
 
 /* A sender's value waits in the slot (SWAIT at v): take it. */
-static bool slot_take(lfgo_chan *ch, uint64_t v, void *out)
+static bool slot_take(lfgo_chan *ch, uint64_t v, void *out, lfgo__wakes *wk)
 {
     if (!xs_cas(ch, &v, with_mode(v, X_BUSY)))
         return false;
-    lfgo__chan_copy(out, ch->xbuf, ch->elem_size);
-    leave_busy(ch, X_EMPTY); /* gen + 1 tells the sender it was taken */
+    lfgo__chan_copy_out(out, ch->xbuf, ch->elem_size);
+    leave_busy(ch, X_EMPTY, wk); /* gen + 1 tells the sender it was taken */
     return true;
 }
 
@@ -177,7 +181,7 @@ static int slot_recv_wait(lfgo_chan *ch, uint64_t v0, void *out, const struct ti
         uint64_t v = xs_load(ch);
         unsigned m = mode_of(v);
         if (m == X_FILLED) {
-            lfgo__chan_copy(out, ch->xbuf, ch->elem_size);
+            lfgo__chan_copy_out(out, ch->xbuf, ch->elem_size);
             while (!xs_cas(ch, &v, next_empty(v)))
                 ; /* only close can change it meanwhile (CLOSED is kept) */
             return LFGO_OK;
@@ -244,7 +248,7 @@ static int slot_send_wait(lfgo_chan *ch, uint64_t v0, const void *elem,
 
 /* The lock-free attempt: a final status, or X_SLOW for the locked path. */
 static int slot_op(lfgo_chan *ch, void *elem, bool send, const struct timespec *deadline,
-                   bool try_only)
+                   bool try_only, bool *counted)
 {
     unsigned transient = 0;
     for (;;) {
@@ -253,12 +257,12 @@ static int slot_op(lfgo_chan *ch, void *elem, bool send, const struct timespec *
             return X_SLOW; /* the locked path reports LFGO_CLOSED */
         unsigned m = mode_of(v);
         if (send && m == X_RWAIT) {
-            if (slot_fill(ch, v, elem))
+            if (slot_fill(ch, v, elem, NULL))
                 return LFGO_OK;
             continue;
         }
         if (!send && m == X_SWAIT) {
-            if (slot_take(ch, v, elem))
+            if (slot_take(ch, v, elem, NULL))
                 return LFGO_OK;
             continue;
         }
@@ -267,6 +271,10 @@ static int slot_op(lfgo_chan *ch, void *elem, bool send, const struct timespec *
         if (m == X_EMPTY) {
             if (locked_path_busy(ch) || lfgo__deadline_passed(deadline))
                 return X_SLOW;
+            if (!*counted) {
+                lfgo__chan_enter(ch);
+                *counted = true;
+            }
             int r = send ? slot_send_wait(ch, v, elem, deadline)
                          : slot_recv_wait(ch, v, elem, deadline);
             if (r != X_RETRY)
@@ -303,39 +311,50 @@ void lfgo__sync_select_leave(lfgo_chan *ch)
 
 /* ------------------------------------------------------------ locked path */
 
-lfgo_status lfgo__sync_send_locked(lfgo_chan *ch, const void *elem, const lfgo__sel *self)
+lfgo_status lfgo__sync_send_locked(lfgo_chan *ch, const void *elem, const lfgo__sel *self,
+                                   lfgo__wakes *wk)
 {
     if (ch->closed)
         return LFGO_CLOSED;
     if (ch->flags & LFGO__CHAN_XFAST) {
         uint64_t v;
         while (mode_of(v = xs_load(ch)) == X_RWAIT && !(v & X_CLOSED))
-            if (slot_fill(ch, v, elem))
+            if (slot_fill(ch, v, elem, wk))
                 return LFGO_OK;
     }
     lfgo__waiter *w = lfgo__waitq_claim(&ch->recvq, self);
     if (!w)
         return LFGO_WOULDBLOCK;
-    memcpy(w->elem, elem, ch->elem_size);
-    lfgo__sel_finish(w->sel, w->idx, LFGO_OK);
+    lfgo__chan_copy_out(w->elem, elem, ch->elem_size);
+    lfgo__wakes_claimed(wk, w, LFGO_OK);
     return LFGO_OK;
 }
 
-lfgo_status lfgo__sync_recv_locked(lfgo_chan *ch, void *out, const lfgo__sel *self)
+lfgo_status lfgo__sync_recv_locked(lfgo_chan *ch, void *out, const lfgo__sel *self,
+                                   lfgo__wakes *wk)
 {
     if (ch->flags & LFGO__CHAN_XFAST) {
         uint64_t v;
         while (mode_of(v = xs_load(ch)) == X_SWAIT && !(v & X_CLOSED))
-            if (slot_take(ch, v, out))
+            if (slot_take(ch, v, out, wk))
                 return LFGO_OK;
     }
     lfgo__waiter *w = lfgo__waitq_claim(&ch->sendq, self);
     if (w) {
-        memcpy(out, w->elem, ch->elem_size);
-        lfgo__sel_finish(w->sel, w->idx, LFGO_OK);
+        lfgo__chan_copy_out(out, w->elem, ch->elem_size);
+        lfgo__wakes_claimed(wk, w, LFGO_OK);
         return LFGO_OK;
     }
     return ch->closed ? LFGO_CLOSED : LFGO_WOULDBLOCK;
+}
+
+bool lfgo__sync_snap(lfgo_chan *ch, uint64_t *a, uint64_t *b)
+{
+    *a = xs_load(ch);
+    *b = (uint64_t)lfgo__waitq_ver(&ch->sendq) << 32 | lfgo__waitq_ver(&ch->recvq);
+    /* BUSY is the one state the slot passes through twice in a generation
+     * (a sender depositing, then a receiver taking). */
+    return mode_of(*a) != X_BUSY;
 }
 
 /* Waits on a queued record; unlinks it if the deadline wins. */
@@ -353,24 +372,22 @@ static lfgo_status wait_record(lfgo_chan *ch, lfgo__waitq *q, lfgo__waiter *w,
     return w->sel->status;
 }
 
-lfgo_status lfgo__sync_op(lfgo_chan *ch, void *elem, bool send, const struct timespec *deadline,
-                          bool try_only)
+/* The locked path: take a partner, or queue a record and wait on it. */
+static lfgo_status locked_op(lfgo_chan *ch, void *elem, bool send,
+                             const struct timespec *deadline, bool try_only)
 {
-    if (ch->flags & LFGO__CHAN_XFAST) {
-        int r = slot_op(ch, elem, send, deadline, try_only);
-        if (r != X_SLOW)
-            return (lfgo_status)r;
-    }
+    lfgo__wakes wk = LFGO__WAKES_INIT;
     lfgo__chlock_lock(&ch->lock);
     /* nq first, then the slot (inside the _locked calls): see the top. */
     if (!try_only)
         lfgo_atomic_fetch_add(&ch->nq, 1u, memory_order_seq_cst);
-    lfgo_status st = send ? lfgo__sync_send_locked(ch, elem, NULL)
-                          : lfgo__sync_recv_locked(ch, elem, NULL);
+    lfgo_status st = send ? lfgo__sync_send_locked(ch, elem, NULL, &wk)
+                          : lfgo__sync_recv_locked(ch, elem, NULL, &wk);
     if (st != LFGO_WOULDBLOCK || try_only || lfgo__deadline_passed(deadline)) {
         if (!try_only)
             lfgo_atomic_fetch_sub(&ch->nq, 1u, memory_order_seq_cst);
         lfgo__chlock_unlock(&ch->lock);
+        lfgo__wakes_run(&wk);
         return (st == LFGO_WOULDBLOCK && !try_only) ? LFGO_TIMEOUT : st;
     }
     lfgo__sel sel;
@@ -384,6 +401,31 @@ lfgo_status lfgo__sync_op(lfgo_chan *ch, void *elem, bool send, const struct tim
     return st;
 }
 
+/* A blocking call is counted in nin (lfgo_chan_destroy) from the moment it
+ * decides to wait, in the slot or on the locked path; a try_ call never
+ * waits and is not counted. */
+lfgo_status lfgo__sync_op(lfgo_chan *ch, void *elem, bool send, const struct timespec *deadline,
+                          bool try_only)
+{
+    bool counted = false;
+    lfgo_status st;
+    int r = X_SLOW;
+    if (ch->flags & LFGO__CHAN_XFAST)
+        r = slot_op(ch, elem, send, deadline, try_only, &counted);
+    if (r != X_SLOW) {
+        st = (lfgo_status)r;
+    } else {
+        if (!try_only && !counted) {
+            lfgo__chan_enter(ch);
+            counted = true;
+        }
+        st = locked_op(ch, elem, send, deadline, try_only);
+    }
+    if (counted)
+        lfgo__chan_leave(ch);
+    return st;
+}
+
 lfgo_status lfgo__sync_close(lfgo_chan *ch)
 {
     lfgo__chlock_lock(&ch->lock);
@@ -393,13 +435,17 @@ lfgo_status lfgo__sync_close(lfgo_chan *ch)
         return LFGO_MISUSE;
     }
     ch->closed = 1;
+    lfgo__wakes wk = LFGO__WAKES_INIT;
     if (ch->flags & LFGO__CHAN_XFAST) {
         uint64_t old = lfgo_atomic_fetch_or(&ch->xs, (uint64_t)X_CLOSED, memory_order_seq_cst);
         if (old & X_PARKED)
-            lfgo__park_wake_all(xs_word(ch));
+            lfgo__wakes_word(&wk, xs_word(ch));
     }
-    lfgo__waitq_finish_all(&ch->recvq, LFGO_CLOSED);
-    lfgo__waitq_finish_all(&ch->sendq, LFGO_CLOSED);
+    lfgo__waitq_claim_all(&ch->recvq, LFGO_CLOSED, &wk);
+    lfgo__waitq_claim_all(&ch->sendq, LFGO_CLOSED, &wk);
+    lfgo__waitq_touch(&ch->recvq);
+    lfgo__waitq_touch(&ch->sendq);
     lfgo__chlock_unlock(&ch->lock);
+    lfgo__wakes_run(&wk);
     return LFGO_OK;
 }

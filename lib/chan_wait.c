@@ -2,13 +2,33 @@
  * lib/chan_wait.c - waiter records, their queues, and the channel slow-path
  * lock (see chan_wait.h for the protocol).
  *
- * Every atomic access here is seq_cst: these are slow paths (a thread is
- * about to wait, or is completing a waiting one), and seq_cst keeps the
- * "both sides on one RMW" argument free of special cases.
+ * Every atomic access here is seq_cst but the queues' change counts (see
+ * bump): these are slow paths (a thread is about to wait, or is completing a
+ * waiting one), and seq_cst keeps the "both sides on one RMW" argument free
+ * of special cases.
  */
 #include <time.h>
 
 #include "chan_wait.h"
+
+/* relaxed: ver is written only under the queue's lock; select reads it
+ * before and after a pass that takes the same lock in between, and the lock
+ * carries a change made before that pass to the second read. */
+static void bump(lfgo__waitq *q)
+{
+    lfgo_atomic_store(&q->ver, lfgo_atomic_load(&q->ver, memory_order_relaxed) + 1u,
+                      memory_order_relaxed);
+}
+
+void lfgo__waitq_touch(lfgo__waitq *q)
+{
+    bump(q);
+}
+
+uint32_t lfgo__waitq_ver(lfgo__waitq *q)
+{
+    return lfgo_atomic_load(&q->ver, memory_order_seq_cst);
+}
 
 void lfgo__waitq_push(lfgo__waitq *q, lfgo__waiter *w)
 {
@@ -20,6 +40,7 @@ void lfgo__waitq_push(lfgo__waitq *q, lfgo__waiter *w)
         q->head = w;
     q->tail = w;
     w->queued = true;
+    bump(q);
 }
 
 void lfgo__waitq_unlink(lfgo__waitq *q, lfgo__waiter *w)
@@ -36,6 +57,7 @@ void lfgo__waitq_unlink(lfgo__waitq *q, lfgo__waiter *w)
         q->tail = w->prev;
     w->prev = w->next = NULL;
     w->queued = false;
+    bump(q);
 }
 
 lfgo__waiter *lfgo__waitq_claim(lfgo__waitq *q, const lfgo__sel *self)
@@ -53,30 +75,56 @@ lfgo__waiter *lfgo__waitq_claim(lfgo__waitq *q, const lfgo__sel *self)
     return NULL;
 }
 
-bool lfgo__waitq_ready(lfgo__waitq *q, const lfgo__sel *self)
-{
-    for (lfgo__waiter *w = q->head; w; w = w->next)
-        if (w->sel != self &&
-            (lfgo_atomic_load(&w->sel->word, memory_order_seq_cst) & LFGO__SEL_STATE) ==
-                LFGO__SEL_WAITING)
-            return true;
-    return false;
-}
-
-void lfgo__waitq_finish_all(lfgo__waitq *q, lfgo_status st)
+void lfgo__waitq_claim_all(lfgo__waitq *q, lfgo_status st, lfgo__wakes *wk)
 {
     lfgo__waiter *w;
     while ((w = q->head) != NULL) {
         lfgo__waitq_unlink(q, w);
         if (lfgo__sel_claim(w->sel))
-            lfgo__sel_finish(w->sel, w->idx, st);
+            lfgo__wakes_claimed(wk, w, st);
     }
 }
 
-void lfgo__waitq_notify_all(lfgo__waitq *q)
+void lfgo__waitq_notify_all(lfgo__waitq *q, lfgo__wakes *wk)
 {
-    for (lfgo__waiter *w = q->head; w; w = w->next)
-        lfgo__sel_notify(w->sel);
+    for (lfgo__waiter *w = q->head; w; w = w->next) {
+        uint32_t old = lfgo_atomic_fetch_add(&w->sel->word, LFGO__SEL_NOTE, memory_order_seq_cst);
+        if (old & LFGO__SEL_PARKED)
+            lfgo__wakes_word(wk, &w->sel->word);
+    }
+}
+
+/* ------------------------------------------------------------ wakes */
+
+void lfgo__wakes_claimed(lfgo__wakes *wk, lfgo__waiter *w, lfgo_status st)
+{
+    /* One status for the whole chain: close finishes every record with
+     * LFGO_CLOSED, a send or receive finishes one with LFGO_OK. */
+    w->next = wk->fin;
+    wk->fin = w;
+    wk->fin_st = st;
+}
+
+void lfgo__wakes_word(lfgo__wakes *wk, lfgo__word *w)
+{
+    if (wk->nwords < LFGO__WAKES_MAX)
+        wk->words[wk->nwords++] = w;
+    else
+        lfgo__park_wake_all(w);
+}
+
+void lfgo__wakes_run(lfgo__wakes *wk)
+{
+    lfgo__waiter *w = wk->fin;
+    while (w) {
+        lfgo__waiter *next = w->next; /* read before finish frees the owner */
+        lfgo__sel_finish(w->sel, w->idx, wk->fin_st);
+        w = next;
+    }
+    wk->fin = NULL;
+    for (uint32_t i = 0; i < wk->nwords; i++)
+        lfgo__park_wake_all(wk->words[i]);
+    wk->nwords = 0;
 }
 
 void lfgo__sel_init(lfgo__sel *s)
@@ -118,13 +166,6 @@ void lfgo__sel_finish(lfgo__sel *s, uint32_t chosen, lfgo_status st)
     /* BUSY (1) -> DONE (2): adding 1 keeps the other bits.  After this the
      * owner may return: only the word's address is used below. */
     uint32_t old = lfgo_atomic_fetch_add(&s->word, 1u, memory_order_seq_cst);
-    if (old & LFGO__SEL_PARKED)
-        lfgo__park_wake_all(&s->word);
-}
-
-void lfgo__sel_notify(lfgo__sel *s)
-{
-    uint32_t old = lfgo_atomic_fetch_add(&s->word, LFGO__SEL_NOTE, memory_order_seq_cst);
     if (old & LFGO__SEL_PARKED)
         lfgo__park_wake_all(&s->word);
 }

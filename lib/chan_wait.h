@@ -27,8 +27,17 @@
  * RMW").
  *
  * Queues are intrusive doubly linked lists guarded by the channel's lock
- * (lfgo__chlock); records whose sel is no
- * longer WAITING are unlinked by whoever meets them first.
+ * (lfgo__chlock); records whose sel is no longer WAITING are unlinked by
+ * whoever meets them first.  Each queue counts its changes (`ver`, bumped by
+ * every push and unlink under the lock) so that select can tell, without the
+ * lock, that a queue did not change between two looks (chan_select.c).
+ *
+ * Wake after unlock (Go's runtime does the same): a partner that completes a
+ * record under the lock only claims it and copies the value there; it
+ * finishes the record (DONE, and the futex wake) after it has dropped the
+ * lock, through an lfgo__wakes list, so the woken thread does not run into a
+ * lock that is still held.  A claimed record stays valid until it is
+ * finished: its owner waits for DONE before it returns.
  */
 #ifndef LFGO_LIB_CHAN_WAIT_H
 #define LFGO_LIB_CHAN_WAIT_H
@@ -66,7 +75,32 @@ typedef struct lfgo__waiter {
 
 typedef struct lfgo__waitq {
     lfgo__waiter *head, *tail;
+    LFGO_ATOMIC(uint32_t) ver; /* changes: written under the lock, read by select */
 } lfgo__waitq;
+
+/*
+ * What a thread holding a channel's lock must do once it has dropped it:
+ * finish claimed records (a chain through their `next`, which nobody else
+ * reads once a record is unlinked) and wake words.  Words beyond
+ * LFGO__WAKES_MAX are woken at once, under the lock (more than that many
+ * selects parked on one buffered channel).
+ */
+#define LFGO__WAKES_MAX 16
+typedef struct lfgo__wakes {
+    lfgo__waiter *fin;  /* claimed records to finish, with fin_st */
+    lfgo_status fin_st; /* per record: see lfgo__wakes_claimed */
+    uint32_t nwords;
+    lfgo__word *words[LFGO__WAKES_MAX];
+} lfgo__wakes;
+
+#define LFGO__WAKES_INIT {NULL, LFGO_OK, 0, {NULL}}
+
+/* Queues a claimed (BUSY) record to be finished with `st` (its idx kept). */
+void lfgo__wakes_claimed(lfgo__wakes *wk, lfgo__waiter *w, lfgo_status st);
+/* Queues a futex wake of `w`. */
+void lfgo__wakes_word(lfgo__wakes *wk, lfgo__word *w);
+/* After unlocking: finishes and wakes everything queued. */
+void lfgo__wakes_run(lfgo__wakes *wk);
 
 /* Queue operations: the caller holds the queue's lock. */
 void lfgo__waitq_push(lfgo__waitq *q, lfgo__waiter *w);
@@ -74,17 +108,20 @@ void lfgo__waitq_unlink(lfgo__waitq *q, lfgo__waiter *w);
 /* Unlinks records until one whose sel is not `self` is claimed; NULL if the
  * queue has none.  The claimed sel is BUSY: finish it. */
 lfgo__waiter *lfgo__waitq_claim(lfgo__waitq *q, const lfgo__sel *self);
-/* True if the queue holds a claimable record of another sel (no claim). */
-bool lfgo__waitq_ready(lfgo__waitq *q, const lfgo__sel *self);
-/* Claims every record and finishes it with `st` (close). */
-void lfgo__waitq_finish_all(lfgo__waitq *q, lfgo_status st);
-/* Notifies every record's sel (a buffered channel changed). */
-void lfgo__waitq_notify_all(lfgo__waitq *q);
+/* Claims every record, to be finished with `st` once the lock is dropped
+ * (close). */
+void lfgo__waitq_claim_all(lfgo__waitq *q, lfgo_status st, lfgo__wakes *wk);
+/* Notifies every record's sel (a buffered channel changed); the wakes of
+ * parked owners go to wk. */
+void lfgo__waitq_notify_all(lfgo__waitq *q, lfgo__wakes *wk);
+/* The queue's change count (seq_cst), and a bump of it for a change that
+ * moves no record (close). */
+uint32_t lfgo__waitq_ver(lfgo__waitq *q);
+void lfgo__waitq_touch(lfgo__waitq *q);
 
 void lfgo__sel_init(lfgo__sel *s);
 bool lfgo__sel_claim(lfgo__sel *s);
 void lfgo__sel_finish(lfgo__sel *s, uint32_t chosen, lfgo_status st);
-void lfgo__sel_notify(lfgo__sel *s);
 /* Owner: WAITING -> CANCELLED.  False if a partner claimed it first. */
 bool lfgo__sel_cancel(lfgo__sel *s);
 /* Owner: waits until DONE, or until the word changes from `seen` (a

@@ -7,6 +7,7 @@
 
 #include "lfgo/atomic.h"
 #include "lfgo/common.h"
+#include "deadline.h"
 
 /* The handler and its context are read together, so they live in one
  * struct swapped by pointer. */
@@ -33,7 +34,7 @@ lfgo_misuse_fn lfgo_set_misuse_handler(lfgo_misuse_fn fn, void *ctx)
     /* acquire: pairs with the release store below, so a second installer
      * sees the first one's handlers[] writes. */
     while (!lfgo_atomic_cas_weak(&writing, &expected, 1u, memory_order_acquire,
-                                 memory_order_relaxed)) /* failure: spin again */
+                                 memory_order_relaxed))
         expected = 0;
     /* relaxed: only writers change `current`, and they are serialised. */
     unsigned cur = lfgo_atomic_load(&current, memory_order_relaxed);
@@ -74,4 +75,15 @@ const char *lfgo_status_str(lfgo_status s)
     case LFGO_MISUSE: return "LFGO_MISUSE";
     }
     return "LFGO_?";
+}
+
+bool lfgo__bad_deadline(const char *func, const struct timespec *d)
+{
+    if (!d)
+        lfgo__misuse(func, "NULL deadline");
+    else if (d->tv_nsec < 0 || d->tv_nsec >= 1000000000L)
+        lfgo__misuse(func, "invalid deadline (tv_nsec outside 0..999999999)");
+    else
+        return false;
+    return true;
 }

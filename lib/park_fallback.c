@@ -54,13 +54,16 @@ static struct bucket *bucket_of(const lfgo__word *w)
 
 bool lfgo__park_wait(lfgo__word *w, uint32_t expected, const struct timespec *deadline)
 {
+    /* A past deadline may have a negative tv_sec, which timedwait rejects. */
+    if (lfgo__deadline_passed(deadline))
+        return true;
     struct bucket *b = bucket_of(w);
     bool timed_out = false;
     pthread_mutex_lock(&b->mu);
     /* relaxed: the bucket mutex orders this load against the waker's
      * change-then-lock (see the file comment); the caller's own acquire
      * load after return provides the memory ordering. */
-    if (lfgo_atomic_load(w, memory_order_relaxed) == expected) { /* order: see comment above */
+    if (lfgo_atomic_load(w, memory_order_relaxed) == expected) {
         b->sleepers++;
         int rc = deadline ? pthread_cond_timedwait(&b->cv, &b->mu, deadline)
                           : pthread_cond_wait(&b->cv, &b->mu);

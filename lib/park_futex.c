@@ -24,6 +24,9 @@ static long futex(lfgo__word *w, int op, uint32_t val, const struct timespec *ts
 
 bool lfgo__park_wait(lfgo__word *w, uint32_t expected, const struct timespec *deadline)
 {
+    /* A past deadline may have a negative tv_sec, which the futex rejects. */
+    if (lfgo__deadline_passed(deadline))
+        return true;
     if (futex(w, FUTEX_WAIT_BITSET, expected, deadline) == 0)
         return false;
     switch (errno) {

@@ -5,6 +5,11 @@
 #include <lfgo/chan.h>
 #include <lfgo/twin/chan.h>
 
+// Test-only queries of the libraries (lib/chan.c, lib/twin/chan.c): how many
+// threads wait in a channel.
+extern "C" uint32_t lfgo__chan_debug_waiters(lfgo_chan *ch);
+extern "C" uint32_t lfgo__twin_chan_debug_waiters(lfgo_twin_chan *ch);
+
 namespace lfgo_test {
 
 struct LfgoChan {
@@ -49,6 +54,7 @@ struct LfgoChan {
         return lfgo_select_until(cs, n, ch, d);
     }
     static const char *fn(const char *f) { return f; } // "lfgo_chan_x" names
+    static uint32_t waiters(chan *c) { return lfgo__chan_debug_waiters(c); }
 };
 
 struct TwinChan {
@@ -92,6 +98,7 @@ struct TwinChan {
     {
         return lfgo_twin_select_until(cs, n, ch, d);
     }
+    static uint32_t waiters(chan *c) { return lfgo__twin_chan_debug_waiters(c); }
 };
 
 } // namespace lfgo_test

@@ -10,7 +10,10 @@
  *     lfgo_chan_close(ch);                     // receivers drain, then LFGO_CLOSED
  *     lfgo_chan_destroy(ch);
  *
- * Elements are copied by value (elem_size bytes, any size >= 1).
+ * Elements are copied by value (elem_size bytes).  elem_size may be 0: Go's
+ * chan struct{} (done signals, semaphores, tickets); every call then copies
+ * nothing and its element pointers may be NULL.  A receive may always pass
+ * NULL for its destination: the value is received and dropped (Go's `<-c`).
  *
  * Buffered channels (capacity >= 1) are lock-free bounded rings: a send or
  * receive that does not have to wait is a few loads and stores, with no
@@ -43,8 +46,10 @@
  *    panics); a sender blocked when close happens is released with
  *    LFGO_CLOSED and its value is not delivered;
  *  - receives drain the values buffered before the close; only a closed and
- *    empty channel returns LFGO_CLOSED (Go's ok == false), and leaves *out
- *    unchanged; receivers blocked at close are released with LFGO_CLOSED;
+ *    empty channel returns LFGO_CLOSED (Go's ok == false), and zero-fills
+ *    *out (Go's zero value, so code that forgets the status reads zeroes,
+ *    not stale bytes); receivers blocked at close are released with
+ *    LFGO_CLOSED;
  *  - closing a closed channel is misuse ("close of closed channel").
  *
  * Kind hint: with LFGO_CHAN_SPSC / SPMC at most one thread at a time sends,
@@ -56,14 +61,39 @@
  * only matters for buffered channels; MPMC is always safe.
  *
  * Misuse (through lfgo_set_misuse_handler's handler; if it returns, the call
- * returns LFGO_MISUSE or nothing): a NULL channel, element pointer, deadline
- * or `done` pointer; "close of closed channel"; "channel destroyed with
- * blocked threads" (lfgo_chan_destroy while a thread is blocked in it: the
- * channel is then left alone, not freed); a blocking lfgo_select with no
- * enabled case ("select with no enabled cases blocks forever").
+ * returns LFGO_MISUSE or nothing): a NULL channel, `done` pointer or
+ * deadline; a NULL element to send when elem_size > 0; a malformed deadline
+ * ("invalid deadline": tv_nsec outside [0, 10^9)), reported before anything
+ * is attempted; "close of closed channel"; "channel destroyed with blocked
+ * threads" (see Lifetime; the channel is then left alone, not freed); a
+ * select case with an op that is neither LFGO_SELECT_RECV nor _SEND.
  *
- * Deadlines are absolute CLOCK_MONOTONIC (lfgo_deadline_after_ns); a deadline
- * in the past tries once, then returns LFGO_TIMEOUT.
+ * Deadlines are absolute CLOCK_MONOTONIC (lfgo_deadline_after_ns).  Any valid
+ * time is accepted: one in the past (even with a negative tv_sec) tries
+ * once, then returns LFGO_TIMEOUT; one far in the future waits as long as
+ * the clock allows.
+ *
+ * Lifetime (who may call lfgo_chan_destroy, and when).  No call may start on
+ * a channel once destroy has begun.  Beyond that:
+ *  - Close, drain, destroy: a thread whose receive returned LFGO_CLOSED may
+ *    destroy the channel at once, even while the closing thread is still
+ *    inside lfgo_chan_close and other threads that were waiting in the
+ *    channel (receivers, senders, selects) are being released: destroy waits
+ *    for the closer and for every call that had begun to wait.  (With several
+ *    receivers in a loop, one that is between two receives has not begun to
+ *    wait: destroy after all of them have stopped, e.g. with a WaitGroup.)
+ *  - Last value, destroy: a receiver that got the value of a send must NOT
+ *    destroy before that send has returned.  The sender still reads the
+ *    channel after its value became visible (the buffered wake check; the
+ *    exchange slot's generation), and making that safe would cost a shared
+ *    read-modify-write on every send.  Wait for the sender (join it, or
+ *    receive a later signal from it).  Builds with LFGO_CHECK_LIFETIME (Debug
+ *    and sanitizer builds) count the calls inside a channel and report this
+ *    window as misuse ("channel destroyed while a call is still using it")
+ *    instead of freeing under the sender.
+ *  - A select: the same rules, case by case.
+ *  - An unclosed channel with a thread blocked in it: misuse ("channel
+ *    destroyed with blocked threads").
  */
 #ifndef LFGO_CHAN_H
 #define LFGO_CHAN_H
@@ -93,8 +123,8 @@ typedef enum lfgo_chan_kind {
 
 /*
  * Bytes of caller memory lfgo_chan_init needs for this shape (any alignment:
- * init aligns inside it), or 0 if the shape is invalid: elem_size == 0,
- * capacity * elem_size overflowing, capacity above 2^40, or an unknown kind.
+ * init aligns inside it), or 0 if the shape is invalid: capacity * elem_size
+ * overflowing, capacity above 2^40, or an unknown kind.
  */
 LFGO_API size_t lfgo_chan_size(size_t elem_size, size_t capacity, lfgo_chan_kind kind);
 
@@ -117,9 +147,10 @@ LFGO_API lfgo_status lfgo_chan_init(lfgo_chan **out, void *mem, size_t mem_size,
 /*
  * Destroys a channel (frees it if lfgo_chan_create made it; for init, the
  * caller then owns its memory again).  Values still buffered are dropped.
- * No other call may use the channel concurrently or afterwards; a thread
- * still blocked in it is misuse ("channel destroyed with blocked threads"),
- * after which the channel is left intact.
+ * On a closed channel it first waits for the closer and for the calls that
+ * were waiting to leave (see Lifetime above).  A thread still blocked in an
+ * open channel is misuse ("channel destroyed with blocked threads"), after
+ * which the channel is left intact.
  */
 LFGO_API void lfgo_chan_destroy(lfgo_chan *ch);
 
@@ -141,8 +172,9 @@ LFGO_API lfgo_status lfgo_chan_send_until(lfgo_chan *ch, const void *elem,
 
 /* ------------------------------------------------------------ receive */
 
-/* Copies the oldest value into *out, blocking while the channel is empty
- * and open.  LFGO_OK, or LFGO_CLOSED (closed and drained; *out unchanged). */
+/* Copies the oldest value into *out (out may be NULL: the value is dropped),
+ * blocking while the channel is empty and open.  LFGO_OK, or LFGO_CLOSED
+ * (closed and drained; *out zero-filled). */
 LFGO_API lfgo_status lfgo_chan_recv(lfgo_chan *ch, void *out);
 
 /* Never blocks: LFGO_OK, LFGO_CLOSED, or LFGO_WOULDBLOCK if no value is ready
@@ -177,7 +209,9 @@ LFGO_API lfgo_status lfgo_chan_try_send_many(lfgo_chan *ch, const void *elems, s
 /*
  * recv_many: receives up to n, blocking until at least one is available,
  * then taking whatever else is ready without waiting.  LFGO_OK with
- * 1 <= *done <= n, or LFGO_CLOSED with *done == 0 (closed and drained).
+ * 1 <= *done <= n, or LFGO_CLOSED with *done == 0 (closed and drained;
+ * out[0] is zero-filled, the rest of `out` is left as it was).  `out` may be
+ * NULL (the values are dropped); `elems` may be NULL when elem_size == 0.
  * recv_many_until: as recv_many, or LFGO_TIMEOUT with *done == 0.
  * try_recv_many: never blocks; LFGO_OK (*done >= 1), LFGO_WOULDBLOCK
  * (*done == 0) or LFGO_CLOSED (*done == 0).
@@ -213,7 +247,9 @@ typedef enum lfgo_select_op {
 typedef struct lfgo_select_case {
     lfgo_chan *chan;
     lfgo_select_op op;
-    void *elem;         /* SEND: the value to send; RECV: where to store it */
+    void *elem;         /* SEND: the value to send (NULL only if elem_size is 0);
+                           RECV: where to store it (NULL: dropped; zero-filled
+                           when the case reports LFGO_CLOSED) */
     lfgo_status status; /* out, for the chosen case: LFGO_OK or LFGO_CLOSED */
 } lfgo_select_case;
 
@@ -228,14 +264,19 @@ typedef struct lfgo_select_case {
  * send/recv.
  *
  * lfgo_select blocks (sleeps, no busy loop) until a case completes; LFGO_OK.
- * With no enabled case it is misuse (Go would block forever).
+ * With no enabled case (n == 0, or every chan NULL) it blocks forever,
+ * parked and using no CPU, as Go's `select {}` does.
  * lfgo_select_try is select with a default case: LFGO_OK, or
- * LFGO_WOULDBLOCK (the default) if no case was ready; never blocks.
- * lfgo_select_until: LFGO_OK or LFGO_TIMEOUT (with no enabled case it just
- * sleeps until the deadline).
+ * LFGO_WOULDBLOCK (the default) only if at one instant during the call no
+ * case could proceed (as Go decides it under all the channels' locks; lfgo
+ * checks this without locking buffered channels: docs/memory-ordering.md,
+ * "Select").  lfgo_select_until: LFGO_OK or LFGO_TIMEOUT, with the same
+ * one-instant rule for the timeout (with no enabled case it sleeps until the
+ * deadline).
  * Returns LFGO_ENOMEM if n > 64 and the per-call record array cannot be
  * allocated; LFGO_MISUSE after a reported misuse (NULL cases with n > 0, NULL
- * chosen, an enabled case with a NULL elem).
+ * chosen, an op out of range, an enabled send case with a NULL elem while
+ * elem_size > 0, a NULL or malformed deadline).
  */
 LFGO_API lfgo_status lfgo_select(lfgo_select_case *cases, size_t n, size_t *chosen);
 LFGO_API lfgo_status lfgo_select_try(lfgo_select_case *cases, size_t n, size_t *chosen);

@@ -38,11 +38,14 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../chan_wait.h" /* lfgo__chan_rand, lfgo__deadline_passed only */
+#include "../deadline.h"
 #include "lfgo/twin/chan.h"
 
 /* ------------------------------------------------------------ waiter records */
@@ -206,6 +209,7 @@ struct lfgo_twin_chan {
     pthread_cond_t not_full, not_empty;
     size_t cap, elem_size, head, count;
     unsigned sleepers; /* threads in a condvar wait */
+    unsigned selectors; /* select cases registered here, until unregistered */
     bool closed, owned;
     twaitq sendq, recvq;
     unsigned char *buf;
@@ -215,7 +219,7 @@ struct lfgo_twin_chan {
 
 size_t lfgo_twin_chan_size(size_t elem_size, size_t capacity, lfgo_chan_kind kind)
 {
-    if (elem_size == 0 || elem_size > SIZE_MAX / 4 || capacity > MAX_CAP || (unsigned)kind > 3u)
+    if (elem_size > SIZE_MAX / 4 || capacity > MAX_CAP || (unsigned)kind > 3u)
         return 0;
     if (capacity && elem_size > (SIZE_MAX / 4) / capacity)
         return 0;
@@ -260,6 +264,20 @@ lfgo_status lfgo_twin_chan_init(lfgo_twin_chan **out, void *mem, size_t mem_size
     return LFGO_OK;
 }
 
+/* Test-only (tests/test_chan_lifetime.cpp): threads waiting in the channel. */
+uint32_t lfgo__twin_chan_debug_waiters(lfgo_twin_chan *ch);
+uint32_t lfgo__twin_chan_debug_waiters(lfgo_twin_chan *ch)
+{
+    pthread_mutex_lock(&ch->mu);
+    uint32_t n = ch->sleepers; /* plus one record per plain waiter or select case */
+    for (twaiter *w = ch->sendq.head; w; w = w->next)
+        n++;
+    for (twaiter *w = ch->recvq.head; w; w = w->next)
+        n++;
+    pthread_mutex_unlock(&ch->mu);
+    return n;
+}
+
 void lfgo_twin_chan_destroy(lfgo_twin_chan *ch)
 {
     if (!ch) {
@@ -267,7 +285,13 @@ void lfgo_twin_chan_destroy(lfgo_twin_chan *ch)
         return;
     }
     pthread_mutex_lock(&ch->mu);
-    bool busy = ch->sleepers || ch->sendq.head || ch->recvq.head;
+    /* Closed: the threads still in it were released and are leaving. */
+    while (ch->closed && (ch->sleepers || ch->selectors || ch->sendq.head || ch->recvq.head)) {
+        pthread_mutex_unlock(&ch->mu);
+        sched_yield();
+        pthread_mutex_lock(&ch->mu);
+    }
+    bool busy = ch->sleepers || ch->selectors || ch->sendq.head || ch->recvq.head;
     pthread_mutex_unlock(&ch->mu);
     if (busy) {
         lfgo__misuse("lfgo_twin_chan_destroy", "channel destroyed with blocked threads");
@@ -282,17 +306,34 @@ void lfgo_twin_chan_destroy(lfgo_twin_chan *ch)
 
 /* ------------------------------------------------------------ locked ops */
 
+/* A NULL dst discards (a receive into NULL); zero-size elements copy
+ * nothing. */
+static void copy(lfgo_twin_chan *ch, void *dst, const void *src)
+{
+    if (dst && ch->elem_size)
+        memcpy(dst, src, ch->elem_size);
+}
+
 static void push(lfgo_twin_chan *ch, const void *elem)
 {
-    memcpy(ch->buf + ((ch->head + ch->count) % ch->cap) * ch->elem_size, elem, ch->elem_size);
+    copy(ch, ch->buf + ((ch->head + ch->count) % ch->cap) * ch->elem_size, elem);
     ch->count++;
 }
 
 static void pop(lfgo_twin_chan *ch, void *out)
 {
-    memcpy(out, ch->buf + ch->head * ch->elem_size, ch->elem_size);
+    copy(ch, out, ch->buf + ch->head * ch->elem_size);
     ch->head = (ch->head + 1) % ch->cap;
     ch->count--;
+}
+
+/* Go's zero value after a receive from a closed, drained channel (the
+ * size is passed in: the channel may be gone by then, see lfgo/chan.h,
+ * "Lifetime"). */
+static void zero(size_t elem_size, void *out)
+{
+    if (out && elem_size)
+        memset(out, 0, elem_size);
 }
 
 static lfgo_status send_locked(lfgo_twin_chan *ch, const void *elem, const tsel *self)
@@ -301,7 +342,7 @@ static lfgo_status send_locked(lfgo_twin_chan *ch, const void *elem, const tsel 
         return LFGO_CLOSED;
     twaiter *w = twaitq_claim(&ch->recvq, self);
     if (w) {
-        memcpy(w->elem, elem, ch->elem_size);
+        copy(ch, w->elem, elem);
         tsel_finish(w->sel, w->idx, LFGO_OK);
         return LFGO_OK;
     }
@@ -326,7 +367,7 @@ static lfgo_status recv_locked(lfgo_twin_chan *ch, void *out, const tsel *self)
         return LFGO_OK;
     }
     if ((w = twaitq_claim(&ch->sendq, self)) != NULL) {
-        memcpy(out, w->elem, ch->elem_size);
+        copy(ch, out, w->elem);
         tsel_finish(w->sel, w->idx, LFGO_OK);
         return LFGO_OK;
     }
@@ -362,6 +403,7 @@ static lfgo_status block_record(lfgo_twin_chan *ch, void *elem, bool send,
 static lfgo_status op(lfgo_twin_chan *ch, void *elem, bool send, const struct timespec *deadline,
                       bool try_only)
 {
+    size_t esz = ch->elem_size;
     pthread_mutex_lock(&ch->mu);
     for (;;) {
         lfgo_status st = send ? send_locked(ch, elem, NULL) : recv_locked(ch, elem, NULL);
@@ -369,10 +411,16 @@ static lfgo_status op(lfgo_twin_chan *ch, void *elem, bool send, const struct ti
             st = LFGO_TIMEOUT;
         if (st != LFGO_WOULDBLOCK || try_only) {
             pthread_mutex_unlock(&ch->mu);
+            if (st == LFGO_CLOSED && !send)
+                zero(esz, elem);
             return st;
         }
-        if (ch->cap == 0)
-            return block_record(ch, elem, send, deadline);
+        if (ch->cap == 0) {
+            st = block_record(ch, elem, send, deadline);
+            if (st == LFGO_CLOSED && !send)
+                zero(esz, elem);
+            return st;
+        }
         pthread_cond_t *cv = send ? &ch->not_full : &ch->not_empty;
         ch->sleepers++;
         if (deadline)
@@ -385,70 +433,84 @@ static lfgo_status op(lfgo_twin_chan *ch, void *elem, bool send, const struct ti
 
 /* ------------------------------------------------------------ public */
 
-static bool bad(const char *func, const void *ch, const void *p, const char *what)
+/* Misuse checks, as lfgo's: a send may pass NULL only for zero-size
+ * elements; a receive into NULL discards the value. */
+static bool bad_chan(const char *func, const lfgo_twin_chan *ch)
 {
-    if (!ch || !p) {
-        lfgo__misuse(func, !ch ? "NULL channel" : what);
-        return true;
-    }
-    return false;
+    if (ch)
+        return false;
+    lfgo__misuse(func, "NULL channel");
+    return true;
 }
 
-#define CHECK(func, ch, p, what)        \
-    do {                                \
-        if (bad(func, ch, p, what))     \
-            return LFGO_MISUSE;         \
+static bool bad_send(const char *func, const lfgo_twin_chan *ch, const void *elem)
+{
+    if (bad_chan(func, ch))
+        return true;
+    if (elem || ch->elem_size == 0)
+        return false;
+    lfgo__misuse(func, "NULL element");
+    return true;
+}
+
+#define CHECK(bad)               \
+    do {                         \
+        if (bad)                 \
+            return LFGO_MISUSE;  \
     } while (0)
 
 lfgo_status lfgo_twin_chan_send(lfgo_twin_chan *ch, const void *elem)
 {
-    CHECK("lfgo_twin_chan_send", ch, elem, "NULL element");
+    CHECK(bad_send("lfgo_twin_chan_send", ch, elem));
     return op(ch, (void *)(uintptr_t)elem, true, NULL, false);
 }
 
 lfgo_status lfgo_twin_chan_try_send(lfgo_twin_chan *ch, const void *elem)
 {
-    CHECK("lfgo_twin_chan_try_send", ch, elem, "NULL element");
+    CHECK(bad_send("lfgo_twin_chan_try_send", ch, elem));
     return op(ch, (void *)(uintptr_t)elem, true, NULL, true);
 }
 
 lfgo_status lfgo_twin_chan_send_until(lfgo_twin_chan *ch, const void *elem,
                                       const struct timespec *deadline)
 {
-    CHECK("lfgo_twin_chan_send_until", ch, elem, "NULL element");
-    CHECK("lfgo_twin_chan_send_until", ch, deadline, "NULL deadline");
+    CHECK(bad_send("lfgo_twin_chan_send_until", ch, elem) ||
+          lfgo__bad_deadline("lfgo_twin_chan_send_until", deadline));
     return op(ch, (void *)(uintptr_t)elem, true, deadline, false);
 }
 
 lfgo_status lfgo_twin_chan_recv(lfgo_twin_chan *ch, void *out)
 {
-    CHECK("lfgo_twin_chan_recv", ch, out, "NULL element");
+    CHECK(bad_chan("lfgo_twin_chan_recv", ch));
     return op(ch, out, false, NULL, false);
 }
 
 lfgo_status lfgo_twin_chan_try_recv(lfgo_twin_chan *ch, void *out)
 {
-    CHECK("lfgo_twin_chan_try_recv", ch, out, "NULL element");
+    CHECK(bad_chan("lfgo_twin_chan_try_recv", ch));
     return op(ch, out, false, NULL, true);
 }
 
 lfgo_status lfgo_twin_chan_recv_until(lfgo_twin_chan *ch, void *out,
                                       const struct timespec *deadline)
 {
-    CHECK("lfgo_twin_chan_recv_until", ch, out, "NULL element");
-    CHECK("lfgo_twin_chan_recv_until", ch, deadline, "NULL deadline");
+    CHECK(bad_chan("lfgo_twin_chan_recv_until", ch) ||
+          lfgo__bad_deadline("lfgo_twin_chan_recv_until", deadline));
     return op(ch, out, false, deadline, false);
+}
+
+static void *nth(const lfgo_twin_chan *ch, const void *base, size_t i)
+{
+    return base ? (unsigned char *)(uintptr_t)base + i * ch->elem_size : NULL;
 }
 
 static lfgo_status send_many(lfgo_twin_chan *ch, const void *elems, size_t n, size_t *done,
                              const struct timespec *deadline, bool try_only)
 {
-    const unsigned char *p = elems;
     size_t i = 0;
     lfgo_status st = LFGO_OK;
     for (; i < n; i++)
-        if ((st = op(ch, (void *)(uintptr_t)(p + i * ch->elem_size), true, deadline,
-                     try_only)) != LFGO_OK)
+        if ((st = op(ch, nth(ch, elems, i), true, deadline, try_only)) != LFGO_OK)
             break;
     *done = i;
     return st;
@@ -457,74 +519,74 @@ static lfgo_status send_many(lfgo_twin_chan *ch, const void *elems, size_t n, si
 static lfgo_status recv_many(lfgo_twin_chan *ch, void *out, size_t n, size_t *done,
                              const struct timespec *deadline, bool try_only)
 {
-    unsigned char *p = out;
     *done = 0;
     if (n == 0)
         return LFGO_OK;
-    lfgo_status st = op(ch, p, false, deadline, try_only);
+    lfgo_status st = op(ch, out, false, deadline, try_only);
     if (st != LFGO_OK)
         return st;
     size_t i = 1;
-    while (i < n && op(ch, p + i * ch->elem_size, false, NULL, true) == LFGO_OK)
+    while (i < n && op(ch, nth(ch, out, i), false, NULL, true) == LFGO_OK)
         i++;
     *done = i;
     return LFGO_OK;
 }
 
 static bool bad_batch(const char *func, lfgo_twin_chan *ch, const void *p, size_t n,
-                      size_t *done)
+                      size_t *done, bool send)
 {
-    if (bad(func, ch, done, "NULL done"))
+    if (bad_chan(func, ch))
         return true;
+    if (!done) {
+        lfgo__misuse(func, "NULL done");
+        return true;
+    }
     *done = 0;
-    return n != 0 && bad(func, ch, p, "NULL elements");
+    if (n == 0 || p || !send || ch->elem_size == 0)
+        return false;
+    lfgo__misuse(func, "NULL elements");
+    return true;
 }
-
-#define BATCH(func, ch, p, n, done)              \
-    do {                                         \
-        if (bad_batch(func, ch, p, n, done))     \
-            return LFGO_MISUSE;                  \
-    } while (0)
 
 lfgo_status lfgo_twin_chan_send_many(lfgo_twin_chan *ch, const void *elems, size_t n,
                                      size_t *done)
 {
-    BATCH("lfgo_twin_chan_send_many", ch, elems, n, done);
+    CHECK(bad_batch("lfgo_twin_chan_send_many", ch, elems, n, done, true));
     return send_many(ch, elems, n, done, NULL, false);
 }
 
 lfgo_status lfgo_twin_chan_send_many_until(lfgo_twin_chan *ch, const void *elems, size_t n,
                                            size_t *done, const struct timespec *deadline)
 {
-    BATCH("lfgo_twin_chan_send_many_until", ch, elems, n, done);
-    CHECK("lfgo_twin_chan_send_many_until", ch, deadline, "NULL deadline");
+    CHECK(bad_batch("lfgo_twin_chan_send_many_until", ch, elems, n, done, true) ||
+          lfgo__bad_deadline("lfgo_twin_chan_send_many_until", deadline));
     return send_many(ch, elems, n, done, deadline, false);
 }
 
 lfgo_status lfgo_twin_chan_try_send_many(lfgo_twin_chan *ch, const void *elems, size_t n,
                                          size_t *done)
 {
-    BATCH("lfgo_twin_chan_try_send_many", ch, elems, n, done);
+    CHECK(bad_batch("lfgo_twin_chan_try_send_many", ch, elems, n, done, true));
     return send_many(ch, elems, n, done, NULL, true);
 }
 
 lfgo_status lfgo_twin_chan_recv_many(lfgo_twin_chan *ch, void *out, size_t n, size_t *done)
 {
-    BATCH("lfgo_twin_chan_recv_many", ch, out, n, done);
+    CHECK(bad_batch("lfgo_twin_chan_recv_many", ch, out, n, done, false));
     return recv_many(ch, out, n, done, NULL, false);
 }
 
 lfgo_status lfgo_twin_chan_recv_many_until(lfgo_twin_chan *ch, void *out, size_t n,
                                            size_t *done, const struct timespec *deadline)
 {
-    BATCH("lfgo_twin_chan_recv_many_until", ch, out, n, done);
-    CHECK("lfgo_twin_chan_recv_many_until", ch, deadline, "NULL deadline");
+    CHECK(bad_batch("lfgo_twin_chan_recv_many_until", ch, out, n, done, false) ||
+          lfgo__bad_deadline("lfgo_twin_chan_recv_many_until", deadline));
     return recv_many(ch, out, n, done, deadline, false);
 }
 
 lfgo_status lfgo_twin_chan_try_recv_many(lfgo_twin_chan *ch, void *out, size_t n, size_t *done)
 {
-    BATCH("lfgo_twin_chan_try_recv_many", ch, out, n, done);
+    CHECK(bad_batch("lfgo_twin_chan_try_recv_many", ch, out, n, done, false));
     return recv_many(ch, out, n, done, NULL, true);
 }
 
@@ -643,6 +705,8 @@ static bool try_or_register(struct tselect *x, size_t *chosen, bool try_only)
         lfgo_status st = c->op == LFGO_SELECT_SEND ? send_locked(c->chan, c->elem, &x->sel)
                                                    : recv_locked(c->chan, c->elem, &x->sel);
         if (st != LFGO_WOULDBLOCK) {
+            if (st == LFGO_CLOSED && c->op == LFGO_SELECT_RECV)
+                zero(c->chan->elem_size, c->elem);
             c->status = st;
             *chosen = x->order[k];
             return true;
@@ -654,6 +718,7 @@ static bool try_or_register(struct tselect *x, size_t *chosen, bool try_only)
         lfgo_twin_select_case *c = &x->cases[x->order[k]];
         x->recs[k] = (twaiter){NULL, NULL, &x->sel, c->elem, x->order[k], false};
         twaitq_push(tqueue(c), &x->recs[k]);
+        c->chan->selectors++; /* until unregister: destroy waits for it */
     }
     return false;
 }
@@ -664,6 +729,7 @@ static void unregister(struct tselect *x)
         lfgo_twin_select_case *c = &x->cases[x->order[k]];
         pthread_mutex_lock(&c->chan->mu);
         twaitq_unlink(tqueue(c), &x->recs[k]);
+        c->chan->selectors--;
         pthread_mutex_unlock(&c->chan->mu);
     }
 }
@@ -687,12 +753,16 @@ static lfgo_status run(struct tselect *x, size_t *chosen, const struct timespec 
         if (lfgo__deadline_passed(deadline))
             return LFGO_TIMEOUT;
         bool claimed = tsel_wait(&x->sel, deadline);
-        unregister(x);
-        if (claimed) {
+        if (claimed) { /* before unregister: the channel may go after it */
             *chosen = x->sel.chosen;
-            x->cases[*chosen].status = x->sel.status;
-            return LFGO_OK;
+            lfgo_twin_select_case *c = &x->cases[*chosen];
+            if (x->sel.status == LFGO_CLOSED && c->op == LFGO_SELECT_RECV)
+                zero(c->chan->elem_size, c->elem);
+            c->status = x->sel.status;
         }
+        unregister(x);
+        if (claimed)
+            return LFGO_OK;
     }
 }
 
@@ -705,10 +775,15 @@ static bool bad_select(const char *func, lfgo_twin_select_case *cases, size_t n,
     }
     *m = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!cases[i].chan)
+        lfgo_twin_select_case *c = &cases[i];
+        if (!c->chan)
             continue;
-        if (!cases[i].elem) {
-            lfgo__misuse(func, "NULL element in an enabled case");
+        if (c->op != LFGO_SELECT_RECV && c->op != LFGO_SELECT_SEND) {
+            lfgo__misuse(func, "invalid select op");
+            return true;
+        }
+        if (c->op == LFGO_SELECT_SEND && !c->elem && c->chan->elem_size != 0) {
+            lfgo__misuse(func, "NULL element in an enabled send case");
             return true;
         }
         (*m)++;
@@ -716,10 +791,16 @@ static bool bad_select(const char *func, lfgo_twin_select_case *cases, size_t n,
     return false;
 }
 
-/* A select with no enabled case until a deadline: Go's blocking select{}
- * with a timer.  A plain sleep; nothing can wake it early. */
+/* A select with no enabled case: Go's `select {}` blocks forever (NULL
+ * deadline: pause() until the end of the process), or, with a deadline, a
+ * plain sleep until it; nothing can wake it early. */
 static lfgo_status sleep_until(const struct timespec *deadline)
 {
+    if (!deadline)
+        for (;;)
+            pause();
+    if (lfgo__deadline_passed(deadline)) /* a negative tv_sec is EINVAL below */
+        return LFGO_TIMEOUT;
     int rc;
     while ((rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, deadline, NULL)) == EINTR)
         ;
@@ -761,13 +842,6 @@ static lfgo_status select_impl(const char *func, lfgo_twin_select_case *cases, s
 
 lfgo_status lfgo_twin_select(lfgo_twin_select_case *cases, size_t n, size_t *chosen)
 {
-    size_t m;
-    if (bad_select("lfgo_twin_select", cases, n, chosen, &m))
-        return LFGO_MISUSE;
-    if (m == 0) {
-        lfgo__misuse("lfgo_twin_select", "select with no enabled cases blocks forever");
-        return LFGO_MISUSE;
-    }
     return select_impl("lfgo_twin_select", cases, n, chosen, NULL, false);
 }
 
@@ -779,9 +853,7 @@ lfgo_status lfgo_twin_select_try(lfgo_twin_select_case *cases, size_t n, size_t 
 lfgo_status lfgo_twin_select_until(lfgo_twin_select_case *cases, size_t n, size_t *chosen,
                                    const struct timespec *deadline)
 {
-    if (!deadline) {
-        lfgo__misuse("lfgo_twin_select_until", "NULL deadline");
+    if (lfgo__bad_deadline("lfgo_twin_select_until", deadline))
         return LFGO_MISUSE;
-    }
     return select_impl("lfgo_twin_select_until", cases, n, chosen, deadline, false);
 }

@@ -6,6 +6,8 @@
 #include <errno.h>
 
 #include "lfgo/twin/mutex.h"
+#include "../deadline.h"
+#include "../park.h"
 
 #define CHECK_NULL(m, func, ret)                 \
     do {                                         \
@@ -90,8 +92,10 @@ static int timed_lock(lfgo_twin_mutex *m, const struct timespec *deadline)
 #if defined(LFGO_TSAN)
     struct timespec now = lfgo_now(), rt;
     clock_gettime(CLOCK_REALTIME, &rt);
-    int64_t left = (int64_t)(deadline->tv_sec - now.tv_sec) * 1000000000 +
-                   (deadline->tv_nsec - now.tv_nsec);
+    int64_t secs = (int64_t)deadline->tv_sec - (int64_t)now.tv_sec;
+    if (secs > 1000000000) /* far future: ~31 years is as long as forever */
+        secs = 1000000000;
+    int64_t left = secs * 1000000000 + (deadline->tv_nsec - now.tv_nsec);
     int64_t ns = (int64_t)rt.tv_nsec + (left > 0 ? left : 0);
     rt.tv_sec += (time_t)(ns / 1000000000);
     rt.tv_nsec = (long)(ns % 1000000000);
@@ -104,12 +108,12 @@ static int timed_lock(lfgo_twin_mutex *m, const struct timespec *deadline)
 lfgo_status lfgo_twin_mutex_lock_until(lfgo_twin_mutex *m, const struct timespec *deadline)
 {
     CHECK_NULL(m, "lfgo_twin_mutex_lock_until", LFGO_MISUSE);
-    if (!deadline) {
-        lfgo__misuse("lfgo_twin_mutex_lock_until", "NULL deadline");
+    if (lfgo__bad_deadline("lfgo_twin_mutex_lock_until", deadline))
         return LFGO_MISUSE;
-    }
     if (lfgo_twin_mutex_try_lock(m) == LFGO_OK)
         return LFGO_OK;
+    if (lfgo__deadline_passed(deadline)) /* a negative tv_sec is EINVAL below */
+        return LFGO_TIMEOUT;
     int rc = timed_lock(m, deadline);
     if (rc == ETIMEDOUT)
         return LFGO_TIMEOUT;

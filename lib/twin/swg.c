@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "lfgo/twin/swg.h"
+#include "../deadline.h"
 
 #define CHECK_NULL(swg, func, ret)                         \
     do {                                                   \
@@ -18,18 +19,6 @@
             return ret;                                    \
         }                                                  \
     } while (0)
-
-/* Reports a NULL or malformed deadline; true if it was bad. */
-static bool bad_deadline(const char *func, const struct timespec *d)
-{
-    if (!d)
-        lfgo__misuse(func, "NULL deadline");
-    else if (d->tv_nsec < 0 || d->tv_nsec >= 1000000000L)
-        lfgo__misuse(func, "invalid deadline (tv_nsec outside 0..999999999)");
-    else
-        return false;
-    return true;
-}
 
 lfgo_status lfgo_twin_swg_init(lfgo_twin_swg *swg, int64_t limit)
 {
@@ -105,7 +94,7 @@ lfgo_status lfgo_twin_swg_try_add(lfgo_twin_swg *swg)
 lfgo_status lfgo_twin_swg_add_until(lfgo_twin_swg *swg, const struct timespec *deadline)
 {
     CHECK_NULL(swg, "lfgo_twin_swg_add_until", LFGO_MISUSE);
-    if (bad_deadline("lfgo_twin_swg_add_until", deadline))
+    if (lfgo__bad_deadline("lfgo_twin_swg_add_until", deadline))
         return LFGO_MISUSE;
     return add(swg, deadline);
 }
@@ -142,7 +131,7 @@ lfgo_status lfgo_twin_swg_try_wait(lfgo_twin_swg *swg)
 lfgo_status lfgo_twin_swg_wait_until(lfgo_twin_swg *swg, const struct timespec *deadline)
 {
     CHECK_NULL(swg, "lfgo_twin_swg_wait_until", LFGO_MISUSE);
-    if (bad_deadline("lfgo_twin_swg_wait_until", deadline))
+    if (lfgo__bad_deadline("lfgo_twin_swg_wait_until", deadline))
         return LFGO_MISUSE;
     return lfgo_twin_wg_wait_until(&swg->wg, deadline);
 }

@@ -5,6 +5,7 @@
 #include <errno.h>
 
 #include "lfgo/twin/wg.h"
+#include "../deadline.h"
 
 #define CHECK_NULL(wg, func, ret)                    \
     do {                                             \
@@ -97,14 +98,8 @@ lfgo_status lfgo_twin_wg_try_wait(lfgo_twin_wg *wg)
 lfgo_status lfgo_twin_wg_wait_until(lfgo_twin_wg *wg, const struct timespec *deadline)
 {
     CHECK_NULL(wg, "lfgo_twin_wg_wait_until", LFGO_MISUSE);
-    if (!deadline) {
-        lfgo__misuse("lfgo_twin_wg_wait_until", "NULL deadline");
+    if (lfgo__bad_deadline("lfgo_twin_wg_wait_until", deadline))
         return LFGO_MISUSE;
-    }
-    if (deadline->tv_nsec < 0 || deadline->tv_nsec >= 1000000000) {
-        lfgo__misuse("lfgo_twin_wg_wait_until", "invalid deadline (tv_nsec outside 0..999999999)");
-        return LFGO_MISUSE;
-    }
     pthread_mutex_lock(&wg->mu);
     lfgo_status s = wait_locked(wg, deadline);
     pthread_mutex_unlock(&wg->mu);
