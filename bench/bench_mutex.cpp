@@ -6,10 +6,14 @@
 //  mutex_1t: the same with one thread: the uncontended cost of lock +
 //    increment + unlock, the floor the contended rows are read against
 //    (lfgo's fast paths are two CASes, ck_fas is one exchange and a store).
-//    Impls: lfgo, twin (pthread default), pthread_adaptive, ck_fas,
+//    Impls: lfgo (the exported out-of-line lock/unlock: a user program's
+//    default; linked statically here, so without the PLT jump a call into
+//    liblfgo.so adds), lfgo_inline (the same with LFGO_INLINE: the fast
+//    paths compiled into the caller), twin (pthread default), pthread_adaptive, ck_fas,
 //    ck_ticket, ck_mcs (spinlocks that collapse when threads outnumber
 //    cores: each run has a TimeBudget and reports "collapsed" instead of
-//    hanging).  The Go peer is bench/go/mutex.go.
+//    hanging), std_mutex (std::mutex) and absl_mutex (absl::Mutex, with
+//    libabsl-dev; issue 12).  The Go peer is bench/go/mutex.go.
 //  fairness_4t: 4 threads take the lock as often as they can for a fixed
 //    time; figure ns per acquisition, plus .spread (max-min over mean of the
 //    per-thread acquisition counts, %) and .longest_wait (ns).
@@ -18,14 +22,29 @@
 #include <thread>
 #include <vector>
 
+// LFGO_INLINE before every lfgo header: lfgo_mutex_lock(...) is then the
+// inline fast path, and (lfgo_mutex_lock)(...) - the name in parentheses,
+// which a function-like macro does not expand - the exported function.
+#define LFGO_INLINE 1
 #include "bench_common.hpp"
 #include "lfgo/mutex.h"
 #include "lfgo/twin/mutex.h"
 #include "mutex/ck.h"
 
+#include <mutex>
+#if LFGO_BENCH_HAVE_ABSL
+#include <absl/synchronization/mutex.h>
+#endif
+
 namespace {
 
 struct LfgoLock {
+    lfgo_mutex m = LFGO_MUTEX_INIT;
+    void lock(void *) { (lfgo_mutex_lock)(&m); }
+    void unlock(void *) { (lfgo_mutex_unlock)(&m); }
+};
+
+struct LfgoInlineLock {
     lfgo_mutex m = LFGO_MUTEX_INIT;
     void lock(void *) { lfgo_mutex_lock(&m); }
     void unlock(void *) { lfgo_mutex_unlock(&m); }
@@ -45,6 +64,21 @@ template <int K> struct CkLock {
     ~CkLock() { peer_ck_destroy(l); }
     void lock(void *ctx) { peer_ck_lock(l, ctx); }
     void unlock(void *ctx) { peer_ck_unlock(l, ctx); }
+};
+#endif
+
+// Issue 12's parking peers.
+struct StdLock {
+    std::mutex m;
+    void lock(void *) { m.lock(); }
+    void unlock(void *) { m.unlock(); }
+};
+
+#if LFGO_BENCH_HAVE_ABSL
+struct AbslLock {
+    absl::Mutex m;
+    void lock(void *) { m.Lock(); }
+    void unlock(void *) { m.Unlock(); }
 };
 #endif
 
@@ -107,6 +141,7 @@ using Adaptive = TwinLock<LFGO_TWIN_MUTEX_ADAPTIVE>;
 
 #define MUTEX_ROWS(W)                                                   \
     LFGO_BENCH(W<LfgoLock>, #W, "lfgo")->Iterations(1);                 \
+    LFGO_BENCH(W<LfgoInlineLock>, #W, "lfgo_inline")->Iterations(1);    \
     LFGO_BENCH(W<Twin>, #W, "twin")->Iterations(1);                     \
     LFGO_BENCH(W<Adaptive>, #W, "pthread_adaptive")->Iterations(1);
 MUTEX_ROWS(mutex_1t)
@@ -122,6 +157,18 @@ CK_ROWS(mutex_1t)
 CK_ROWS(mutex_2t)
 CK_ROWS(mutex_4t)
 CK_ROWS(mutex_8t)
+#endif
+#define STD_ROWS(W) LFGO_BENCH(W<StdLock>, #W, "std_mutex")->Iterations(1);
+STD_ROWS(mutex_1t)
+STD_ROWS(mutex_2t)
+STD_ROWS(mutex_4t)
+STD_ROWS(mutex_8t)
+#if LFGO_BENCH_HAVE_ABSL
+#define ABSL_ROWS(W) LFGO_BENCH(W<AbslLock>, #W, "absl_mutex")->Iterations(1);
+ABSL_ROWS(mutex_1t)
+ABSL_ROWS(mutex_2t)
+ABSL_ROWS(mutex_4t)
+ABSL_ROWS(mutex_8t)
 #endif
 
 // ---------------------------------------------------------------- fairness
@@ -172,6 +219,10 @@ LFGO_BENCH(fairness_4t<Twin>, "fairness_4t", "twin")->Iterations(1);
 LFGO_BENCH(fairness_4t<Adaptive>, "fairness_4t", "pthread_adaptive")->Iterations(1);
 #if LFGO_BENCH_HAVE_CK
 LFGO_BENCH(fairness_4t<CkLock<PEER_CK_FAS>>, "fairness_4t", "ck_fas")->Iterations(1);
+#endif
+LFGO_BENCH(fairness_4t<StdLock>, "fairness_4t", "std_mutex")->Iterations(1);
+#if LFGO_BENCH_HAVE_ABSL
+LFGO_BENCH(fairness_4t<AbslLock>, "fairness_4t", "absl_mutex")->Iterations(1);
 #endif
 
 } // namespace

@@ -1,8 +1,14 @@
 // bench/bench_wg.cpp - WaitGroup workloads (issue 2).
 //
-//  wg_add_done/{lfgo,twin,floor}: add(1) then done() on one thread, ns per
-//      pair.  floor = two atomic fetch_adds on one word (what lfgo's fast path
-//      must approach).  A second thread is kept alive (parked) for all three.
+//  wg_add_done/{lfgo,lfgo_inline,twin,floor,floor_acq_rel}: add(1) then
+//      done() on one thread, ns per pair.  lfgo = the exported out-of-line
+//      calls (the default build of a user program; linked statically here, so
+//      without the PLT jump a call into liblfgo.so adds); lfgo_inline = the
+//      same with LFGO_INLINE (the fast path compiled into the caller).
+//      floor = two release fetch_adds on one word (what lfgo's fast path
+//      must approach); floor_acq_rel = the same with acq_rel, the order
+//      add/done had before 0.1 (docs/memory-ordering.md, "WaitGroup").  A
+//      second thread is kept alive (parked) for all of them.
 //  forkjoin_2w/{lfgo,twin}: two persistent workers; each round the main
 //      thread adds 2, hands each worker its job by bumping the worker's own
 //      sequence number (the same cheap mechanism for both impls: the worker
@@ -11,6 +17,10 @@
 //      counter_poll = the same harness joined by a bare atomic counter that
 //      the main thread polls like the workers poll for jobs (sched_yield
 //      between polls): what a round costs with no WaitGroup and no parking.
+// LFGO_INLINE before every lfgo header: lfgo_wg_add(...) is then the inline
+// fast path, and (lfgo_wg_add)(...) - the name in parentheses, which a
+// function-like macro does not expand - the exported out-of-line function.
+#define LFGO_INLINE 1
 #include "bench_common.hpp"
 
 #include "lfgo/twin/wg.h"
@@ -18,8 +28,16 @@
 
 namespace {
 
-// The two WaitGroups behind one shape.
+// The WaitGroups behind one shape: lfgo out of line (the default), lfgo
+// inline (LFGO_INLINE), the twin.
 struct LfgoWg {
+    lfgo_wg wg = LFGO_WG_INIT;
+    void add(int64_t d) { (lfgo_wg_add)(&wg, d); }
+    void done() { (lfgo_wg_done)(&wg); }
+    void wait() { lfgo_wg_wait(&wg); }
+};
+
+struct LfgoWgInline {
     lfgo_wg wg = LFGO_WG_INIT;
     void add(int64_t d) { lfgo_wg_add(&wg, d); }
     void done() { lfgo_wg_done(&wg); }
@@ -68,7 +86,9 @@ void wg_add_done(benchmark::State &st)
 }
 
 // The floor: the two read-modify-writes lfgo's add/done cannot avoid, with
-// the same order and operand as lfgo's fast path, and no checks.
+// the same operand as lfgo's fast path and no checks; `order` is release
+// (lfgo's, which this floor stands for) or acq_rel (the order before 0.1).
+template <std::memory_order order>
 void wg_add_done_floor(benchmark::State &st)
 {
     lfgo_bench::SecondThread keep;
@@ -76,9 +96,8 @@ void wg_add_done_floor(benchmark::State &st)
         LFGO_ATOMIC(uint64_t) v{0};
     } word;
     for (auto _ : st) {
-        // acq_rel: as lfgo_wg_add's fetch_add, which this floor stands for.
-        lfgo_atomic_fetch_add(&word.v, (uint64_t)1 << 32, memory_order_acq_rel);
-        lfgo_atomic_fetch_add(&word.v, (uint64_t)-1 << 32, memory_order_acq_rel);
+        lfgo_atomic_fetch_add(&word.v, (uint64_t)1 << 32, order);
+        lfgo_atomic_fetch_add(&word.v, (uint64_t)-1 << 32, order);
     }
     benchmark::DoNotOptimize(lfgo_atomic_load(&word.v, memory_order_seq_cst));
 }
@@ -162,9 +181,12 @@ void forkjoin_2w(benchmark::State &st)
 } // namespace
 
 LFGO_BENCH(wg_add_done<LfgoWg>, "wg_add_done", "lfgo");
+LFGO_BENCH(wg_add_done<LfgoWgInline>, "wg_add_done", "lfgo_inline");
 LFGO_BENCH(wg_add_done<TwinWg>, "wg_add_done", "twin");
-LFGO_BENCH(wg_add_done_floor, "wg_add_done", "floor");
+LFGO_BENCH(wg_add_done_floor<memory_order_release>, "wg_add_done", "floor");
+LFGO_BENCH(wg_add_done_floor<memory_order_acq_rel>, "wg_add_done", "floor_acq_rel");
 LFGO_BENCH(forkjoin_2w<LfgoWg>, "forkjoin_2w", "lfgo");
+LFGO_BENCH(forkjoin_2w<LfgoWgInline>, "forkjoin_2w", "lfgo_inline");
 LFGO_BENCH(forkjoin_2w<TwinWg>, "forkjoin_2w", "twin");
 LFGO_BENCH(forkjoin_2w<PollJoin>, "forkjoin_2w", "counter_poll");
 

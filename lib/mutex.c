@@ -1,8 +1,12 @@
 /*
- * lib/mutex.c - Mutex slow paths (the fast paths are inline in lfgo/mutex.h).
+ * lib/mutex.c - Mutex: the exported lock/unlock (the fast paths, called) and
+ * the slow paths.  The fast paths are in lfgo/mutex.h (inline with
+ * LFGO_INLINE).
  *
- * State word bits (lfgo/mutex.h): LOCKED, PARKED, STARVING, WOKEN, QLOCK and
- * a count of spinners in bits 8..15.  Waiters sleep on their own word
+ * State word bits (lfgo/mutex.h): LOCKED, PARKED, STARVING, WOKEN and QLOCK.
+ * The number of threads spinning for the lock is a word of its own
+ * (`spinners`), so that spinners entering and leaving do not make the
+ * lock/unlock CAS on `state` fail.  Waiters sleep on their own word
  * (struct lfgo__mutex_waiter, on their stack), not on `state`.
  *
  * Invariants:
@@ -31,6 +35,7 @@
 
 #include "lfgo/mutex.h"
 
+#include "deadline.h"
 #include "park.h"
 
 #define LOCKED LFGO__MUTEX_LOCKED
@@ -45,17 +50,9 @@ enum { WAITING = 0, W_WOKEN = 1, W_GRANTED = 2 };
 /* What lock_slow's steps report. */
 enum { GOT_LOCK, GRANTED, WOKEN_UP, TIMED_OUT };
 
-/*
- * Spinning budget (docs/design.md, "Mutex: spinning"): a spinner polls the
- * state word with a plain load every LFGO__MUTEX_SPIN_PAUSES PAUSEs, at most
- * LFGO__MUTEX_SPIN_ROUNDS times: 384 PAUSEs, ~10 us at the ~25 ns a PAUSE
- * takes here, within the 4-27 us a futex park and wake costs the parked
- * thread.  Polling sparsely lets a running holder keep its cache line (each
- * poll costs it a line transfer) and hand the lock over less often: with
- * 2 threads on 2 cores this took mutex_2t from ~50-70 to ~11-15 ns (in the
- * VM's slow state).  Longer budgets measured twice as slow here (24 x 32 or
- * 8 x 64 PAUSEs), so the budget keeps a 2x margin below them.
- */
+/* Spinning budget: up to LFGO__MUTEX_SPIN_ROUNDS polls of `state`, one every
+ * LFGO__MUTEX_SPIN_PAUSES PAUSEs (384 PAUSEs, ~10 us); the measurements
+ * behind both numbers are in docs/design.md, "Spinning policy". */
 #ifndef LFGO__MUTEX_SPIN_ROUNDS
 #define LFGO__MUTEX_SPIN_ROUNDS 12u
 #endif
@@ -72,6 +69,25 @@ struct lfgo__mutex_waiter {
 
 _Static_assert(offsetof(lfgo_mutex, state) == 0, "state must be first");
 _Static_assert(sizeof(lfgo_mutex) <= LFGO_CACHELINE / 2, "a mutex fits half a line");
+_Static_assert(sizeof(lfgo_mutex) == 24 + 2 * sizeof(void *) &&
+                   _Alignof(lfgo_mutex) == _Alignof(LFGO_ATOMIC(uint64_t)),
+               "lfgo_mutex's size is ABI (lfgo/mutex.h)");
+
+/* The exported out-of-line calls: the inline fast paths, called. */
+void lfgo_mutex_lock(lfgo_mutex *m)
+{
+    lfgo__mutex_lock_inline(m);
+}
+
+lfgo_status lfgo_mutex_try_lock(lfgo_mutex *m)
+{
+    return lfgo__mutex_try_lock_inline(m);
+}
+
+void lfgo_mutex_unlock(lfgo_mutex *m)
+{
+    lfgo__mutex_unlock_inline(m);
+}
 
 /* ------------------------------------------------------------ helpers */
 
@@ -109,7 +125,7 @@ static uint32_t qlock(lfgo_mutex *m)
         /* acquire: pairs with the release in qunlock, so the queue as the
          * previous QLOCK holder left it is visible. */
         if (!(s & QLOCK) && lfgo_atomic_cas_weak(&m->state, &s, s | QLOCK,
-                                                 memory_order_acquire, memory_order_relaxed)) /* failure: hint only */
+                                                 memory_order_acquire, memory_order_relaxed))
             return s | QLOCK;
         if (i < 64) {
             lfgo_cpu_relax();
@@ -171,7 +187,7 @@ static struct lfgo__mutex_waiter *pop_and_mark(lfgo_mutex *m, uint32_t how)
     /* release: pairs with the acquire load of the word in sleep_queued.
      * For W_GRANTED it carries the unlocker's critical section to the
      * grantee; for W_WOKEN it orders the WOKEN bit (set earlier) before. */
-    lfgo_atomic_store(&w->word, how, memory_order_release); /* order: see comment above */
+    lfgo_atomic_store(&w->word, how, memory_order_release);
     return w;
 }
 
@@ -271,7 +287,7 @@ static bool spin_enter(lfgo_mutex *m, bool woken)
         /* relaxed: the spinner count orders nothing; the lock is taken by
          * try_acquire's acquire CAS. */
     } while (!lfgo_atomic_cas_weak(&m->spinners, &n, n + 1, memory_order_relaxed,
-                                   memory_order_relaxed)); /* order: see comment above */
+                                   memory_order_relaxed));
     return true;
 }
 
@@ -320,7 +336,7 @@ static int queue_and_sleep(lfgo_mutex *m, struct lfgo__mutex_waiter *w, bool wok
              * acquire).  A CAS, not qunlock: LOCKED may be taken by others
              * while we hold QLOCK. */
             if (lfgo_atomic_cas_weak(&m->state, &s, (s | LOCKED) & ~(clear | QLOCK),
-                                     memory_order_acq_rel, memory_order_relaxed)) /* order: see comment above */
+                                     memory_order_acq_rel, memory_order_relaxed))
                 return GOT_LOCK;
             continue;
         }
@@ -329,7 +345,7 @@ static int queue_and_sleep(lfgo_mutex *m, struct lfgo__mutex_waiter *w, bool wok
         /* relaxed: we hold QLOCK; PARKED is set while LOCKED is seen set in
          * this same CAS, so the holder's unlock cannot miss us, and it
          * reaches the queue through qlock's acquire. */
-        if (lfgo_atomic_cas_weak(&m->state, &s, n, memory_order_relaxed, memory_order_relaxed)) /* order: see comment above */
+        if (lfgo_atomic_cas_weak(&m->state, &s, n, memory_order_relaxed, memory_order_relaxed))
             break;
     }
     link_waiter(m, w, w->queued_before);
@@ -450,11 +466,9 @@ lfgo_status lfgo_mutex_lock_until(lfgo_mutex *m, const struct timespec *deadline
         null_mutex("lfgo_mutex_lock_until");
         return LFGO_MISUSE;
     }
-    if (!deadline) {
-        lfgo__misuse("lfgo_mutex_lock_until", "NULL deadline");
+    if (lfgo__bad_deadline("lfgo_mutex_lock_until", deadline))
         return LFGO_MISUSE;
-    }
-    if (lfgo_mutex_try_lock(m) == LFGO_OK)
+    if (lfgo__mutex_try_lock_inline(m) == LFGO_OK)
         return LFGO_OK;
     if (lfgo__deadline_passed(deadline))
         return LFGO_TIMEOUT;
@@ -472,10 +486,10 @@ void lfgo_mutex_init(lfgo_mutex *m)
     /* relaxed: initialisation happens before the mutex is shared; sharing
      * it (thread creation, a release store) orders it. */
     lfgo_atomic_store(&m->state, 0u, memory_order_relaxed);
-    lfgo_atomic_store(&m->spinners, 0u, memory_order_relaxed);    /* relaxed: as above */
+    lfgo_atomic_store(&m->spinners, 0u, memory_order_relaxed);
     m->head = m->tail = NULL;
-    lfgo_atomic_store(&m->starvations, 0u, memory_order_relaxed); /* relaxed: as above */
-    lfgo_atomic_store(&m->handoffs, 0u, memory_order_relaxed);    /* relaxed: as above */
+    lfgo_atomic_store(&m->starvations, 0u, memory_order_relaxed);
+    lfgo_atomic_store(&m->handoffs, 0u, memory_order_relaxed);
 }
 
 void lfgo_mutex_destroy(lfgo_mutex *m)
@@ -484,9 +498,16 @@ void lfgo_mutex_destroy(lfgo_mutex *m)
         null_mutex("lfgo_mutex_destroy");
         return;
     }
-    /* acquire: pairs with the release of the last unlock, so the caller may
-     * free the memory once this returns. */
-    uint32_t s = lfgo_atomic_load(&m->state, memory_order_acquire);
+    /* An unlock that took the duty of waking a waiter (WOKEN) goes on
+     * through the queue (QLOCK) after it released LOCKED, so the thread that
+     * locked after it may unlock and destroy while it is still inside
+     * (glibc bug 13690's shape).  Wait for it: its last access is the
+     * release CAS that clears QLOCK, or WOKEN (then the woken waiter clears
+     * it).  acquire: pairs with that release and with the last unlock's, so
+     * the caller may free the memory once this returns. */
+    uint32_t s;
+    while ((s = lfgo_atomic_load(&m->state, memory_order_acquire)) & (QLOCK | WOKEN))
+        sched_yield();
     if (s & (LOCKED | PARKED))
         lfgo__misuse("lfgo_mutex_destroy", "destroy of a locked mutex");
 }
@@ -501,7 +522,7 @@ lfgo_status lfgo_mutex_get_stats(const lfgo_mutex *m, lfgo_mutex_stats *out)
     /* relaxed (all four): a diagnostic snapshot that orders nothing. */
     uint32_t s = lfgo_atomic_load(&mm->state, memory_order_relaxed);
     out->starvations = lfgo_atomic_load(&mm->starvations, memory_order_relaxed);
-    out->handoffs = lfgo_atomic_load(&mm->handoffs, memory_order_relaxed); /* order: see comment above */
+    out->handoffs = lfgo_atomic_load(&mm->handoffs, memory_order_relaxed);
     out->starving = (s & STARVING) != 0;
     out->locked = (s & LOCKED) != 0;
     return LFGO_OK;

@@ -43,14 +43,22 @@ typedef LFGO_ATOMIC(uint32_t) lfgo__word;
 
 /* Sleeps while *w == expected.  Returns true if `deadline` (absolute
  * CLOCK_MONOTONIC; NULL = none) has passed, false otherwise. */
-LFGO_API bool lfgo__park_wait(lfgo__word *w, uint32_t expected, const struct timespec *deadline);
+bool lfgo__park_wait(lfgo__word *w, uint32_t expected, const struct timespec *deadline);
 
 /* Wakes up to one / all threads parked on w. */
-LFGO_API void lfgo__park_wake_one(lfgo__word *w);
-LFGO_API void lfgo__park_wake_all(lfgo__word *w);
+void lfgo__park_wake_one(lfgo__word *w);
+void lfgo__park_wake_all(lfgo__word *w);
 
-/* True if the absolute CLOCK_MONOTONIC deadline has passed (NULL: never). */
+/* True if the absolute CLOCK_MONOTONIC deadline has passed (NULL: never).
+ * Exported (not API) for liblfgo-twin, as is lfgo__chan_rand below. */
 LFGO_API bool lfgo__deadline_passed(const struct timespec *deadline);
+
+/* A per-thread pseudo-random number (lib/chan_wait.c; select's shuffle).
+ * Declared here with LFGO_API because liblfgo-twin's select calls it: this
+ * header reaches chan_wait.c through chan_wait.h, which gives the
+ * definition default visibility.  Everything else in this header is hidden
+ * (internal to liblfgo); the exported set is listed in cmake/lfgo.map. */
+LFGO_API uint32_t lfgo__chan_rand(void);
 
 /*
  * Spin-then-park.  A waiter first spins (PAUSE), then yields the CPU, then
@@ -73,6 +81,6 @@ typedef struct lfgo__spinner {
 
 #define LFGO__SPINNER_INIT {0}
 
-LFGO_API bool lfgo__spin(lfgo__spinner *s);
+bool lfgo__spin(lfgo__spinner *s);
 
 #endif /* LFGO_LIB_PARK_H */

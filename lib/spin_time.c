@@ -1,5 +1,7 @@
 /*
- * lib/spin.c - the bounded spin that comes before parking.
+ * lib/spin_time.c - the bounded spin that comes before parking, and the
+ * CLOCK_MONOTONIC helpers (lfgo_now, lfgo_deadline_after_ns,
+ * lfgo__deadline_passed).
  *
  * The budget is chosen from measurements on the project machine; the numbers
  * and the program that reproduces them are in docs/design.md ("Spin budget").
@@ -11,18 +13,9 @@
 
 #include "park.h"
 
-/*
- * Measured on the 2-vCPU project VM (bench/park_costs; docs/design.md): PAUSE
- * ~25 ns, so 6 rounds = 1+2+4+8+16+32 = 63 PAUSEs ~ 1.6 us, several cross-core
- * spin round trips (0.1-0.6 us) long; sched_yield() ~0.4-0.5 us when nothing
- * else is runnable, a hand-over of the core when something is.  Parking costs
- * the parked thread ~4-27 us (futex hand-off 2.5-13 us, wake-to-run 3.7-24
- * us), so the whole budget alone, ~8 us measured, is about the cost of
- * parking.  Moving the budget from PAUSE to yields (12/4 before) made
- * forkjoin_2w and sizedwg_6, where threads outnumber the cores, ~2x faster
- * under load and ~25% faster on a quiet machine.  Both constants may be
- * overridden with -D for such experiments.
- */
+/* The budget: ~1.6 us of PAUSE, then yields, about what parking costs the
+ * parked thread; the measurements (bench/park_costs) are in docs/design.md,
+ * "Spin budget".  Both constants may be overridden with -D for experiments. */
 #ifndef LFGO__SPIN_PAUSES
 #define LFGO__SPIN_PAUSES 6u /* rounds of PAUSE: 1+2+4+8+16+32 = 63 PAUSEs */
 #endif

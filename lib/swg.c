@@ -28,29 +28,35 @@
  */
 #include "lfgo/swg.h"
 
+#include "deadline.h"
 #include "park.h"
 
-_Static_assert(sizeof(lfgo_swg) == LFGO_CACHELINE, "lfgo_swg is one cache line");
-_Static_assert(_Alignof(lfgo_swg) == LFGO_CACHELINE, "lfgo_swg is cache-line aligned");
+_Static_assert(sizeof(lfgo_swg) == LFGO_CACHELINE, "lfgo_swg's size is ABI (lfgo/swg.h)");
+_Static_assert(_Alignof(lfgo_swg) == _Alignof(LFGO_ATOMIC(uint64_t)),
+               "lfgo_swg is not over-aligned: malloc must do (lfgo/swg.h)");
 _Static_assert(sizeof(lfgo_wg) == 8, "lfgo_swg's layout comment assumes an 8-byte lfgo_wg");
+
+/* The exported out-of-line calls: the inline fast paths, called. */
+void lfgo_swg_add(lfgo_swg *swg)
+{
+    lfgo__swg_add_inline(swg);
+}
+
+lfgo_status lfgo_swg_try_add(lfgo_swg *swg)
+{
+    return lfgo__swg_try_add_inline(swg);
+}
+
+void lfgo_swg_done(lfgo_swg *swg)
+{
+    lfgo__swg_done_inline(swg);
+}
 
 static uint32_t in_flight_of(uint64_t s) { return (uint32_t)s; }
 
 static void null_swg(const char *func)
 {
     lfgo__misuse(func, "NULL SizedWaitGroup");
-}
-
-/* Reports a NULL or malformed deadline; true if it was bad. */
-static bool bad_deadline(const char *func, const struct timespec *d)
-{
-    if (!d)
-        lfgo__misuse(func, "NULL deadline");
-    else if (d->tv_nsec < 0 || d->tv_nsec >= 1000000000L)
-        lfgo__misuse(func, "invalid deadline (tv_nsec outside 0..999999999)");
-    else
-        return false;
-    return true;
 }
 
 lfgo_status lfgo_swg_init(lfgo_swg *swg, int64_t limit)
@@ -60,7 +66,7 @@ lfgo_status lfgo_swg_init(lfgo_swg *swg, int64_t limit)
     /* relaxed: initialisation happens before the object is shared; the act
      * of sharing it (thread creation, a release store) orders it. */
     lfgo_atomic_store(&swg->slots, 0, memory_order_relaxed);
-    lfgo_atomic_store(&swg->epoch, 0, memory_order_relaxed); /* order: see comment above */
+    lfgo_atomic_store(&swg->epoch, 0, memory_order_relaxed);
     swg->limit = limit > 0 ? (uint32_t)limit : (uint32_t)INT32_MAX;
     lfgo_wg_init(&swg->wg);
     return LFGO_OK;
@@ -94,8 +100,8 @@ static bool register_or_take(lfgo_swg *swg)
         /* acq_rel: acquire pairs with done()'s release when taking; release
          * pairs with the acquire CAS of the done() that reads this
          * registration, so our epoch sample happens-before its increment. */
-        if (lfgo_atomic_cas_weak(&swg->slots, &s, next, memory_order_acq_rel, /* order: see comment above */
-                                 memory_order_relaxed)) /* order: see comment above */
+        if (lfgo_atomic_cas_weak(&swg->slots, &s, next, memory_order_acq_rel,
+                                 memory_order_relaxed))
             return take;
     }
 }
@@ -127,7 +133,7 @@ static lfgo_status park_once(lfgo_swg *swg, const struct timespec *deadline)
     /* acquire: pairs with the release increment in lfgo__swg_wake, so a
      * sample that is already new shows that done()'s freed slot to the CAS
      * below.  (That the sample cannot be too new: see the file comment.) */
-    uint32_t e = lfgo_atomic_load(&swg->epoch, memory_order_acquire); /* order: see comment above */
+    uint32_t e = lfgo_atomic_load(&swg->epoch, memory_order_acquire);
     if (register_or_take(swg))
         return LFGO_OK;
     bool timed_out = false;
@@ -162,7 +168,7 @@ void lfgo__swg_wake(lfgo_swg *swg)
     /* release: pairs with the acquire loads of epoch in park_once; our slot
      * CAS is sequenced before, so an adder that sees the new epoch sees the
      * freed slot. */
-    lfgo_atomic_fetch_add(&swg->epoch, 1u, memory_order_release); /* order: see comment above */
+    lfgo_atomic_fetch_add(&swg->epoch, 1u, memory_order_release);
     lfgo__park_wake_one(&swg->epoch);
 }
 
@@ -172,7 +178,7 @@ lfgo_status lfgo_swg_add_until(lfgo_swg *swg, const struct timespec *deadline)
         null_swg("lfgo_swg_add_until");
         return LFGO_MISUSE;
     }
-    if (bad_deadline("lfgo_swg_add_until", deadline))
+    if (lfgo__bad_deadline("lfgo_swg_add_until", deadline))
         return LFGO_MISUSE;
     if (!lfgo__swg_take(swg)) {
         if (lfgo__deadline_passed(deadline))
@@ -181,7 +187,7 @@ lfgo_status lfgo_swg_add_until(lfgo_swg *swg, const struct timespec *deadline)
         if (st != LFGO_OK)
             return st;
     }
-    lfgo_wg_add(&swg->wg, 1);
+    lfgo__wg_add_inline(&swg->wg, 1);
     return LFGO_OK;
 }
 
@@ -209,7 +215,7 @@ lfgo_status lfgo_swg_wait_until(lfgo_swg *swg, const struct timespec *deadline)
         null_swg("lfgo_swg_wait_until");
         return LFGO_MISUSE;
     }
-    if (bad_deadline("lfgo_swg_wait_until", deadline))
+    if (lfgo__bad_deadline("lfgo_swg_wait_until", deadline))
         return LFGO_MISUSE;
     return lfgo_wg_wait_until(&swg->wg, deadline);
 }

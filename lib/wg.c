@@ -25,7 +25,9 @@
  */
 #include "lfgo/wg.h"
 
+#include "deadline.h"
 #include "park.h"
+#include "pool_internal.h"
 
 static int32_t counter_of(uint64_t s) { return (int32_t)(s >> 32); }
 static uint32_t low_of(uint64_t s) { return (uint32_t)s; }
@@ -43,9 +45,22 @@ static lfgo__word *low_word(lfgo_wg *wg)
 #endif
 }
 
+_Static_assert(sizeof(lfgo_wg) == 8 && _Alignof(lfgo_wg) == 8, "lfgo_wg's size is ABI (lfgo/wg.h)");
+
 void lfgo__wg_null(const char *func)
 {
     lfgo__misuse(func, "NULL WaitGroup");
+}
+
+/* The exported out-of-line add/done: the inline fast path, called. */
+void lfgo_wg_add(lfgo_wg *wg, int64_t delta)
+{
+    lfgo__wg_add_inline(wg, delta);
+}
+
+void lfgo_wg_done(lfgo_wg *wg)
+{
+    lfgo__wg_add_inline(wg, -1);
 }
 
 void lfgo_wg_init(lfgo_wg *wg)
@@ -79,12 +94,13 @@ static void release_waiters(lfgo_wg *wg, uint64_t zero_with_bit)
 {
     uint64_t expected = zero_with_bit;
     uint64_t next = (uint32_t)((zero_with_bit & ~LFGO__WG_WAITER) + LFGO__WG_EPOCH_ONE);
-    /* acq_rel: release pairs with the acquire loads of state in waiters and
-     * try_wait; the releasing done() acquired every earlier done() (acq_rel
-     * fetch_add), so a waiter that sees this swap sees all the task writes.
-     * relaxed on failure: we only report misuse. */
-    if (!lfgo_atomic_cas_strong(&wg->state, &expected, next, memory_order_acq_rel, /* order: see comment above */
-                                memory_order_relaxed)) { /* order: see comment above */
+    /* release: pairs with the acquire loads of state in waiters and
+     * try_wait.  This CAS is a read-modify-write, so its value continues the
+     * release sequence of every earlier add()/done(): a waiter that reads it
+     * synchronizes-with all of them and sees all the task writes.  relaxed
+     * on failure: we only report misuse. */
+    if (!lfgo_atomic_cas_strong(&wg->state, &expected, next, memory_order_release,
+                                memory_order_relaxed)) {
         lfgo__misuse("lfgo_wg_add", "WaitGroup misuse: Add called concurrently with Wait");
         return;
     }
@@ -127,7 +143,7 @@ static bool register_waiter(lfgo_wg *wg, uint32_t *low)
     /* acquire: pairs with the release of the done() that wrote a zero
      * counter (or the releaser's swap), so "over" publishes the tasks'
      * writes. */
-    uint64_t s = lfgo_atomic_load(&wg->state, memory_order_acquire); /* order: see comment above */
+    uint64_t s = lfgo_atomic_load(&wg->state, memory_order_acquire);
     for (;;) {
         if (is_over(s))
             return false;
@@ -159,16 +175,17 @@ static lfgo_status wait_slow(lfgo_wg *wg, const struct timespec *deadline)
      * does when its CAS lands after such an add.)  acquire: pairs with the
      * zeroing done()'s release, as in register_waiter. */
     lfgo__spinner sp = LFGO__SPINNER_INIT;
-    while (!is_over(lfgo_atomic_load(&wg->state, memory_order_acquire))) /* order: see comment above */
+    while (!is_over(lfgo_atomic_load(&wg->state, memory_order_acquire)))
         if (!lfgo__spin(&sp) || lfgo__deadline_passed(deadline))
             break;
     uint32_t low;
     if (!register_waiter(wg, &low))
         return LFGO_OK;
-    /* acquire (both loads): pair with the releaser's acq_rel swap. */
+    /* acquire (both loads): pair with the releaser's release swap (and, through
+     * the release sequence it continues, with every earlier done()). */
     while (!released(lfgo_atomic_load(&wg->state, memory_order_acquire), low))
         if (lfgo__park_wait(low_word(wg), low, deadline) &&
-            !released(lfgo_atomic_load(&wg->state, memory_order_acquire), low)) /* order: see comment above */
+            !released(lfgo_atomic_load(&wg->state, memory_order_acquire), low))
             return LFGO_TIMEOUT;
     return LFGO_OK;
 }
@@ -179,6 +196,8 @@ void lfgo_wg_wait(lfgo_wg *wg)
         lfgo__wg_null("lfgo_wg_wait");
         return;
     }
+    if (lfgo__pool_help_wg(wg)) /* on a pool worker: wait by running tasks */
+        return;
     wait_slow(wg, NULL);
 }
 
@@ -199,14 +218,8 @@ lfgo_status lfgo_wg_wait_until(lfgo_wg *wg, const struct timespec *deadline)
         lfgo__wg_null("lfgo_wg_wait_until");
         return LFGO_MISUSE;
     }
-    if (!deadline) {
-        lfgo__misuse("lfgo_wg_wait_until", "NULL deadline");
+    if (lfgo__bad_deadline("lfgo_wg_wait_until", deadline))
         return LFGO_MISUSE;
-    }
-    if (deadline->tv_nsec < 0 || deadline->tv_nsec >= 1000000000) {
-        lfgo__misuse("lfgo_wg_wait_until", "invalid deadline (tv_nsec outside 0..999999999)");
-        return LFGO_MISUSE;
-    }
     if (lfgo_wg_try_wait(wg) == LFGO_OK)
         return LFGO_OK;
     if (lfgo__deadline_passed(deadline))

@@ -1,5 +1,7 @@
-# Builds lfgo from SRC, installs it into a private prefix, then builds a
-# consumer with find_package(lfgo) and one with pkg-config, and runs both.
+# Builds lfgo from SRC, installs it into a private prefix, then builds
+# consumers of lfgo, of its twin component and of lfgo.hpp with
+# find_package(lfgo COMPONENTS twin), and of lfgo and lfgo-twin with
+# pkg-config, and runs them all.
 file(REMOVE_RECURSE ${BIN})
 function(run)
   execute_process(COMMAND ${ARGV} RESULT_VARIABLE rc)
@@ -15,6 +17,9 @@ run(${CMAKE_COMMAND} -S ${SRC}/tests/consumer -B ${BIN}/consumer -G ${GEN} -DCMA
 run(${CMAKE_COMMAND} --build ${BIN}/consumer)
 run(${BIN}/consumer/consumer)
 run(${BIN}/consumer/consumer_static)
+run(${BIN}/consumer/twin_consumer)
+run(${BIN}/consumer/twin_consumer_static)
+run(${BIN}/consumer/hpp_consumer)
 # pkg-config: compile and link the same program by hand.
 find_program(PKG_CONFIG pkg-config REQUIRED)
 file(GLOB pcdir ${BIN}/prefix/lib*/pkgconfig)
@@ -28,3 +33,12 @@ separate_arguments(flags UNIX_COMMAND "${flags}")
 get_filename_component(libdir ${pcdir} DIRECTORY)
 run(cc -std=c11 ${SRC}/tests/consumer/consumer.c ${flags} -Wl,-rpath,${libdir} -o ${BIN}/pc_consumer)
 run(${BIN}/pc_consumer)
+# The twin has a pkg-config file of its own, which requires lfgo's.
+execute_process(COMMAND ${PKG_CONFIG} --cflags --libs lfgo-twin OUTPUT_VARIABLE flags OUTPUT_STRIP_TRAILING_WHITESPACE
+                RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "pkg-config lfgo-twin failed")
+endif()
+separate_arguments(flags UNIX_COMMAND "${flags}")
+run(cc -std=c11 ${SRC}/tests/consumer/twin_consumer.c ${flags} -Wl,-rpath,${libdir} -o ${BIN}/pc_twin_consumer)
+run(${BIN}/pc_twin_consumer)

@@ -6,7 +6,8 @@
 //    consumer sees each producer's items in increasing order (FIFO per
 //    producer).
 //  - a close in the middle of the stream loses nothing that was accepted:
-//    exactly the items whose send returned LFGO_OK are received, once each.
+//    exactly the items whose send returned LFGO_OK are received, once each,
+//    for every kind hint (each with a shape it allows).
 //  - the twin runs 1/100 of the count at capacities 0-2, where every item
 //    costs it a futex sleep and wake (see the test body for the figures).
 //    LFGO_TWIN_FULL=1 restores the full count for the twin: its soak, never
@@ -145,11 +146,12 @@ template <class I> void exactly_once(int P, int C, size_t cap, int64_t total)
 }
 
 // Close in mid-stream: producers send until LFGO_CLOSED; what was accepted
-// (LFGO_OK) is exactly what is received.
+// (LFGO_OK) is exactly what is received.  The kind hint follows the shape
+// (kind_for).
 template <class I> void close_midstream(int P, int C, size_t cap, int64_t total)
 {
     typename I::chan *c;
-    ASSERT_EQ(I::create(&c, sizeof(uint64_t), cap, LFGO_CHAN_MPMC), LFGO_OK);
+    ASSERT_EQ(I::create(&c, sizeof(uint64_t), cap, kind_for(P, C)), LFGO_OK);
     const int64_t per = total / P + 1;
     std::vector<int64_t> base(P), ok(P, 0);
     for (int p = 0; p < P; p++)
@@ -234,26 +236,41 @@ INSTANTIATE_TEST_SUITE_P(Configs, ChanStress,
                                             ::testing::Values(0, 1, 2, 1024)),
                          name);
 
-using MidParam = std::tuple<int, int>; // impl, capacity
+// Every kind, each with the shape its hint allows: SPSC 1x1, SPMC 1x3,
+// MPSC 4x1, MPMC 4x3.
+using MidParam = std::tuple<int, int, int>; // impl, kind, capacity
 class ChanCloseMidstream : public ::testing::TestWithParam<MidParam> {};
 
 TEST_P(ChanCloseMidstream, AcceptedItemsAreDelivered)
 {
-    auto [impl, cap] = GetParam();
+    auto [impl, kind, cap] = GetParam();
+    const int P = (kind == LFGO_CHAN_MPSC || kind == LFGO_CHAN_MPMC) ? 4 : 1;
+    const int C = (kind == LFGO_CHAN_SPMC || kind == LFGO_CHAN_MPMC) ? 3 : 1;
+    ASSERT_EQ(kind_for(P, C), kind);
     Watchdog wd(lfgo_test::kBudget, "close mid-stream");
     for (int round = 0; round < (kSanitized ? 2 : 5); round++) {
         if (impl == 0)
-            close_midstream<lfgo_test::LfgoChan>(4, 3, (size_t)cap, 100'000'000);
+            close_midstream<lfgo_test::LfgoChan>(P, C, (size_t)cap, 100'000'000);
         else
-            close_midstream<lfgo_test::TwinChan>(4, 3, (size_t)cap, 100'000'000);
+            close_midstream<lfgo_test::TwinChan>(P, C, (size_t)cap, 100'000'000);
     }
 }
 
+std::string kind_name(int kind)
+{
+    static const char *const names[] = {"mpmc", "spsc", "mpsc", "spmc"};
+    return names[kind];
+}
+
 INSTANTIATE_TEST_SUITE_P(Caps, ChanCloseMidstream,
-                         ::testing::Combine(::testing::Values(0, 1), ::testing::Values(0, 1, 2, 1024)),
+                         ::testing::Combine(::testing::Values(0, 1),
+                                            ::testing::Values((int)LFGO_CHAN_SPSC, (int)LFGO_CHAN_SPMC,
+                                                              (int)LFGO_CHAN_MPSC, (int)LFGO_CHAN_MPMC),
+                                            ::testing::Values(0, 1, 2, 1024)),
                          [](const ::testing::TestParamInfo<MidParam> &i) {
-                             return std::string(std::get<0>(i.param) ? "twin" : "lfgo") + "_cap" +
-                                    std::to_string(std::get<1>(i.param));
+                             return std::string(std::get<0>(i.param) ? "twin" : "lfgo") + "_" +
+                                    kind_name(std::get<1>(i.param)) + "_cap" +
+                                    std::to_string(std::get<2>(i.param));
                          });
 
 // The soak: random shapes for LFGO_SOAK_SECONDS (default 600).  Not in CI.

@@ -975,10 +975,23 @@ TEST(SwgInternals, NoWakeWithoutSleepers)
     lfgo_swg_destroy(&s);
 }
 
-TEST(SwgInternals, LayoutIsOneCacheLine)
+// The ABI (docs/abi.md): LFGO_CACHELINE bytes, aligned as a uint64_t and no
+// more, so that plain malloc is enough; a heap object from malloc works.
+TEST(SwgInternals, SizeIsOneCacheLineAndMallocIsEnough)
 {
     EXPECT_EQ(sizeof(lfgo_swg), (size_t)LFGO_CACHELINE);
-    EXPECT_EQ(alignof(lfgo_swg), (size_t)LFGO_CACHELINE);
+    EXPECT_EQ(alignof(lfgo_swg), alignof(uint64_t));
+    auto *s = static_cast<lfgo_swg *>(std::malloc(sizeof(lfgo_swg)));
+    ASSERT_NE(s, nullptr);
+    ASSERT_EQ(lfgo_swg_init(s, 2), LFGO_OK);
+    lfgo_swg_add(s);
+    EXPECT_EQ(lfgo_swg_try_add(s), LFGO_OK);
+    EXPECT_EQ(lfgo_swg_try_add(s), LFGO_WOULDBLOCK);
+    lfgo_swg_done(s);
+    lfgo_swg_done(s);
+    lfgo_swg_wait(s);
+    lfgo_swg_destroy(s);
+    std::free(s);
 }
 
 } // namespace

@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 #include <lfgo/lfgo.h>
+#include <lfgo/twin/twin.h>
 
 #include "support/watchdog.hpp"
 

@@ -11,9 +11,12 @@
  *    "lfgo: misuse: <function>: <what>" to stderr and aborts.  An embedder may
  *    install its own; if it returns, the offending call returns LFGO_MISUSE
  *    (or nothing, for void functions).  Where the misuse is detected before
- *    the object changes (a negative WaitGroup counter, a double close, a NULL
- *    object) the object is left as it was; otherwise its state is unspecified,
- *    as after a Go panic.
+ *    the object changes (a double close, a NULL object) the object is left
+ *    as it was.  A negative WaitGroup counter is detected only after the
+ *    fetch_add that makes it: the add is undone before the handler runs, so
+ *    a handler that returns finds the counter as it was, but other threads
+ *    may briefly have seen the negative value.  Otherwise the object's
+ *    state after a misuse is unspecified, as after a Go panic.
  *  - A system call failure that cannot happen dies loudly through the same path.
  */
 #ifndef LFGO_COMMON_H
@@ -23,6 +26,7 @@
 #include <time.h>
 
 #include "lfgo/export.h"
+#include "lfgo/version.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -62,10 +66,12 @@ typedef void (*lfgo_misuse_fn)(const char *func, const char *what, void *ctx);
  * new context. */
 LFGO_API lfgo_misuse_fn lfgo_set_misuse_handler(lfgo_misuse_fn fn, void *ctx);
 
-/* Internal: reports a misuse through the installed handler. */
+/* Internal (exported for the inline fast paths and for liblfgo-twin, not
+ * API): reports a misuse through the installed handler. */
 LFGO_API void lfgo__misuse(const char *func, const char *what);
 
-/* Internal: reports an impossible system call failure and aborts. */
+/* Internal (exported for liblfgo-twin, not API): reports an impossible
+ * system call failure and aborts. */
 LFGO_API void lfgo__die(const char *func, const char *what, int err)
 #if defined(__GNUC__)
     __attribute__((noreturn))

@@ -9,8 +9,13 @@
  * Design (docs/design.md, "Mutex"): one 32-bit state word holds LOCKED and
  * the slow-path flags; waiters sleep on a word of their own, in a FIFO queue
  * that hangs off the mutex and is changed only under a queue-lock bit of the
- * state word.  Uncontended lock() and unlock() are one CAS each, inlined,
- * with no call and no system call.
+ * state word.  Uncontended lock() and unlock() are one CAS each with no
+ * system call.  By default they are calls into liblfgo; define LFGO_INLINE
+ * before including any lfgo header to inline lock, try_lock and unlock (no
+ * call, but the state word's encoding is then compiled into your program,
+ * which must be rebuilt against every lfgo release it runs with;
+ * docs/abi.md).  Without LFGO_INLINE only the size (24 bytes + 2 pointers:
+ * 40 on LP64; aligned as uint64_t) and LFGO_MUTEX_INIT are compiled in.
  *  - Normal mode: unlock() releases the lock and wakes the oldest waiter,
  *    which competes with newcomers (and may lose to them: throughput first).
  *    A bounded spin comes first, only while it can pay off (docs/design.md).
@@ -79,59 +84,75 @@ typedef struct lfgo_mutex {
 #define LFGO_MUTEX_INIT {0, 0, 0, 0, 0, 0}
 
 LFGO_API void lfgo_mutex_init(lfgo_mutex *m);
-/* Misuse if the mutex is locked or has waiters. */
+/* Misuse if the mutex is locked or has waiters.  Lifetime: once a thread
+ * has locked and unlocked the mutex, and no other thread uses it any more,
+ * it may destroy and free it even if the unlock before its lock has not
+ * returned yet (an unlock that wakes a waiter still walks the queue after
+ * releasing the lock; destroy waits for it: glibc bug 13690's shape). */
 LFGO_API void lfgo_mutex_destroy(lfgo_mutex *m);
 
-/* Out of line: everything but the fast paths. */
-LFGO_API lfgo_status lfgo__mutex_lock_slow(lfgo_mutex *m, const struct timespec *deadline,
-                                           const char *func);
-LFGO_API lfgo_status lfgo__mutex_try_lock_slow(lfgo_mutex *m);
-LFGO_API void lfgo__mutex_unlock_slow(lfgo_mutex *m);
-
 /* Acquires the mutex, blocking as long as it takes. */
-static inline void lfgo_mutex_lock(lfgo_mutex *m)
-{
-    uint32_t free_state = 0;
-    /* acquire: pairs with the release CAS of the previous unlock (inline or
-     * in lib/mutex.c), which ends the previous critical section.
-     * relaxed on failure: the slow path loads again. */
-    if (__builtin_expect(m != 0, 1) &&
-        lfgo_atomic_cas_strong(&m->state, &free_state, LFGO__MUTEX_LOCKED,
-                               memory_order_acquire, memory_order_relaxed)) /* acquire: prior unlock; relaxed failure: slow path reloads */
-        return;
-    lfgo__mutex_lock_slow(m, 0, "lfgo_mutex_lock");
-}
+LFGO_API void lfgo_mutex_lock(lfgo_mutex *m);
 
 /* Acquires the mutex if that needs no waiting: LFGO_OK or LFGO_WOULDBLOCK.
  * Fails in starvation mode even if the lock is momentarily free (the
  * queued waiters come first), as Go's TryLock does. */
-static inline lfgo_status lfgo_mutex_try_lock(lfgo_mutex *m)
-{
-    uint32_t free_state = 0;
-    /* acquire: as in lfgo_mutex_lock. */
-    if (__builtin_expect(m != 0, 1) &&
-        lfgo_atomic_cas_strong(&m->state, &free_state, LFGO__MUTEX_LOCKED,
-                               memory_order_acquire, memory_order_relaxed)) /* acquire: prior unlock; relaxed failure: slow path reloads */
-        return LFGO_OK;
-    return lfgo__mutex_try_lock_slow(m);
-}
+LFGO_API lfgo_status lfgo_mutex_try_lock(lfgo_mutex *m);
 
 /* lock() with an absolute CLOCK_MONOTONIC deadline: LFGO_OK or LFGO_TIMEOUT.
  * A deadline in the past tries once (as try_lock) and then times out. */
 LFGO_API lfgo_status lfgo_mutex_lock_until(lfgo_mutex *m, const struct timespec *deadline);
 
 /* Releases the mutex.  With nobody waiting this is one CAS, no system call. */
-static inline void lfgo_mutex_unlock(lfgo_mutex *m)
+LFGO_API void lfgo_mutex_unlock(lfgo_mutex *m);
+
+#if defined(LFGO_INLINE) || defined(LFGO_BUILDING)
+/* The inline fast paths (LFGO_INLINE; lib/ uses them too).  The slow paths
+ * they call are exported for this code only. */
+LFGO_API lfgo_status lfgo__mutex_lock_slow(lfgo_mutex *m, const struct timespec *deadline,
+                                           const char *func);
+LFGO_API lfgo_status lfgo__mutex_try_lock_slow(lfgo_mutex *m);
+LFGO_API void lfgo__mutex_unlock_slow(lfgo_mutex *m);
+
+/* One CAS from "free, no flags" to LOCKED.  acquire: pairs with the release
+ * CAS of the unlock that ended the previous critical section (below, or in
+ * lib/mutex.c); relaxed on failure: the slow path loads again. */
+static inline int lfgo__mutex_cas_lock(lfgo_mutex *m)
+{
+    uint32_t free_state = 0;
+    return __builtin_expect(m != 0, 1) &&
+           lfgo_atomic_cas_strong(&m->state, &free_state, LFGO__MUTEX_LOCKED,
+                                  memory_order_acquire, memory_order_relaxed);
+}
+
+static inline void lfgo__mutex_lock_inline(lfgo_mutex *m)
+{
+    if (!lfgo__mutex_cas_lock(m))
+        lfgo__mutex_lock_slow(m, 0, "lfgo_mutex_lock");
+}
+
+static inline lfgo_status lfgo__mutex_try_lock_inline(lfgo_mutex *m)
+{
+    return lfgo__mutex_cas_lock(m) ? LFGO_OK : lfgo__mutex_try_lock_slow(m);
+}
+
+static inline void lfgo__mutex_unlock_inline(lfgo_mutex *m)
 {
     uint32_t held = LFGO__MUTEX_LOCKED;
     /* release: pairs with the acquire CAS of the next lock(), publishing this
      * critical section.  relaxed on failure: the slow path loads again. */
     if (__builtin_expect(m != 0, 1) &&
-        lfgo_atomic_cas_strong(&m->state, &held, 0u, memory_order_release, /* release: next lock */
-                               memory_order_relaxed)) /* failure: slow path reloads */
+        lfgo_atomic_cas_strong(&m->state, &held, 0u, memory_order_release, memory_order_relaxed))
         return;
     lfgo__mutex_unlock_slow(m);
 }
+
+#if defined(LFGO_INLINE)
+#define lfgo_mutex_lock(m) lfgo__mutex_lock_inline(m)
+#define lfgo_mutex_try_lock(m) lfgo__mutex_try_lock_inline(m)
+#define lfgo_mutex_unlock(m) lfgo__mutex_unlock_inline(m)
+#endif
+#endif /* LFGO_INLINE || LFGO_BUILDING */
 
 /* Diagnostics: how often starvation mode was entered and how many unlocks
  * handed the lock directly to a waiter; `starving` is the mode right now. */
@@ -145,11 +166,12 @@ typedef struct lfgo_mutex_stats {
 /* Fills *out with a snapshot (orders nothing).  LFGO_MISUSE on NULL. */
 LFGO_API lfgo_status lfgo_mutex_get_stats(const lfgo_mutex *m, lfgo_mutex_stats *out);
 
-/* Test/debug hook, NOT part of the API (the lfgo__ prefix): the number of
+/* Test/debug hook, NOT part of the API (the lfgo__ prefix) and not exported
+ * from the shared library (tests link liblfgo.a): the number of
  * threads linked into the mutex's wait queue right now.  It takes the queue
  * lock briefly, so the count is exact at that instant; it orders nothing
  * else.  tests/test_mutex.cpp uses it to know the arrival order of waiters. */
-LFGO_API uint32_t lfgo__mutex_debug_queued(lfgo_mutex *m);
+uint32_t lfgo__mutex_debug_queued(lfgo_mutex *m);
 
 #ifdef __cplusplus
 }

@@ -28,8 +28,12 @@
  *    that times out, lfgo_swg_in_flight (a relaxed snapshot), and one add()
  *    against another add().
  *
- * Cost: add() and done() that need not wait are, inline, one compare-and-swap
- * on the slot word plus lfgo_wg's one fetch_add; no system call.  An adder
+ * Cost: add() and done() that need not wait are one compare-and-swap on the
+ * slot word plus lfgo_wg's one fetch_add; no system call.  By default add,
+ * try_add and done are calls into liblfgo; define LFGO_INLINE before
+ * including any lfgo header to inline them (no call, but the layout and the
+ * slot word's encoding are then compiled into your program, which must be
+ * rebuilt against every lfgo release it runs with; docs/abi.md).  An adder
  * that finds every slot taken spins briefly (lfgo__spin), then registers as a
  * sleeper and parks; only a done() that sees a registered sleeper pays for a
  * FUTEX_WAKE.  A done() is never lost: each one that frees a slot while
@@ -55,9 +59,15 @@
  * counter is); LFGO_SWG_INIT with such a constant does not compile.
  *
  * Lifetime: only a wait that returned (LFGO_OK) shows that every done() has
- * finished touching the object; lfgo_swg_in_flight() == 0 does not.  The
- * object is aligned to LFGO_CACHELINE: allocate it statically, on the stack,
- * with C++ new, or with aligned_alloc (malloc's alignment is not enough).
+ * finished touching the object; lfgo_swg_in_flight() == 0 does not.
+ *
+ * Size and alignment (ABI): sizeof(lfgo_swg) == LFGO_CACHELINE (128 bytes on
+ * x86-64 and AArch64, 64 elsewhere), aligned as uint64_t, so plain malloc,
+ * C++ new (any standard) and every other allocator work.  The object is NOT
+ * over-aligned (it used to be): its hot words are the first 24 bytes and
+ * the rest is padding that keeps the next object off them.  For the
+ * one-cache-line layout, align the object yourself
+ * (_Alignas(LFGO_CACHELINE) or alignas, or aligned_alloc).
  */
 #ifndef LFGO_SWG_H
 #define LFGO_SWG_H
@@ -71,21 +81,19 @@
 
 #ifdef __cplusplus
 extern "C" {
-#define LFGO__SWG_ALIGNED alignas(LFGO_CACHELINE)
-#else
-#define LFGO__SWG_ALIGNED _Alignas(LFGO_CACHELINE)
 #endif
 
 /*
- * One cache line: the slot word, its futex word and the WaitGroup are written
- * by the same add() and done() calls, so sharing a line costs one transfer per
- * call instead of two; the alignment keeps neighbours off it.  (Checked in
- * lib/swg.c.)  The layout is not API.
+ * The slot word, its futex word and the WaitGroup are written by the same
+ * add() and done() calls, so they sit together (one line transfer per call
+ * when the object is line-aligned); the padding keeps what follows the
+ * object off them.  The size is ABI (checked in lib/swg.c); the fields are
+ * not, unless LFGO_INLINE.
  */
 typedef struct lfgo_swg {
     /* Low 32 bits: tasks in flight (slots taken), 0..limit.  High 32 bits:
      * adders registered as sleepers (about to park or parked). */
-    LFGO__SWG_ALIGNED LFGO_ATOMIC(uint64_t) slots;
+    LFGO_ATOMIC(uint64_t) slots;
     /* Futex word the adders park on; a done() that sees a registered sleeper
      * increments it and wakes one. */
     LFGO_ATOMIC(uint32_t) epoch;
@@ -121,56 +129,16 @@ LFGO_API lfgo_status lfgo_swg_init(lfgo_swg *swg, int64_t limit);
  */
 LFGO_API void lfgo_swg_destroy(lfgo_swg *swg);
 
-/* Out of line: everything but the fast paths. */
-LFGO_API lfgo_status lfgo__swg_add_slow(lfgo_swg *swg, const struct timespec *deadline);
-LFGO_API void lfgo__swg_wake(lfgo_swg *swg);
-
-/* Takes a slot if one is free now.  Internal. */
-static inline bool lfgo__swg_take(lfgo_swg *swg)
-{
-    /* relaxed: only the first guess for the CAS below, which checks it. */
-    uint64_t s = lfgo_atomic_load(&swg->slots, memory_order_relaxed);
-    while ((uint32_t)s < swg->limit) {
-        /* acquire: pairs with the release CAS of every done() before this
-         * one in the slot word's modification order (all changes are RMWs,
-         * so they continue each other's release sequences): the task that
-         * freed the slot happens-before this add() returns. */
-        if (lfgo_atomic_cas_weak(&swg->slots, &s, s + 1, memory_order_acquire, /* acquire: done() release */
-                                 memory_order_relaxed)) /* failure: retried */
-            return true;
-    }
-    return false;
-}
-
 /*
  * Takes a slot, blocking (spin, then park) while `limit` tasks are in flight,
  * and counts the task for wait().  Call it before starting the task.
  * Synchronizes-with the done() calls before it, as the contract above says.
  */
-static inline void lfgo_swg_add(lfgo_swg *swg)
-{
-    if (__builtin_expect(swg == 0, 0)) {
-        lfgo__misuse("lfgo_swg_add", "NULL SizedWaitGroup");
-        return;
-    }
-    if (__builtin_expect(!lfgo__swg_take(swg), 0))
-        lfgo__swg_add_slow(swg, 0);
-    lfgo_wg_add(&swg->wg, 1);
-}
+LFGO_API void lfgo_swg_add(lfgo_swg *swg);
 
 /* add() if a slot is free now: LFGO_OK, or LFGO_WOULDBLOCK (nothing changed,
  * nothing ordered).  Never blocks. */
-static inline lfgo_status lfgo_swg_try_add(lfgo_swg *swg)
-{
-    if (__builtin_expect(swg == 0, 0)) {
-        lfgo__misuse("lfgo_swg_try_add", "NULL SizedWaitGroup");
-        return LFGO_MISUSE;
-    }
-    if (!lfgo__swg_take(swg))
-        return LFGO_WOULDBLOCK;
-    lfgo_wg_add(&swg->wg, 1);
-    return LFGO_OK;
-}
+LFGO_API lfgo_status lfgo_swg_try_add(lfgo_swg *swg);
 
 /*
  * add() with an absolute CLOCK_MONOTONIC deadline (remeh's AddWithContext):
@@ -186,7 +154,55 @@ LFGO_API lfgo_status lfgo_swg_add_until(lfgo_swg *swg, const struct timespec *de
  * The last thing it touches is the WaitGroup, so a wait() that returns has
  * seen every done() finish with the slot word.
  */
-static inline void lfgo_swg_done(lfgo_swg *swg)
+LFGO_API void lfgo_swg_done(lfgo_swg *swg);
+
+#if defined(LFGO_INLINE) || defined(LFGO_BUILDING)
+/* The inline fast paths (LFGO_INLINE; lib/ uses them too).  The slow paths
+ * they call are exported for this code only. */
+LFGO_API lfgo_status lfgo__swg_add_slow(lfgo_swg *swg, const struct timespec *deadline);
+LFGO_API void lfgo__swg_wake(lfgo_swg *swg);
+
+/* Takes a slot if one is free now. */
+static inline bool lfgo__swg_take(lfgo_swg *swg)
+{
+    /* relaxed: only the first guess for the CAS below, which checks it. */
+    uint64_t s = lfgo_atomic_load(&swg->slots, memory_order_relaxed);
+    while ((uint32_t)s < swg->limit) {
+        /* acquire: pairs with the release CAS of every done() before this
+         * one in the slot word's modification order (all changes are RMWs,
+         * so they continue each other's release sequences): the task that
+         * freed the slot happens-before this add() returns.  relaxed on
+         * failure: the loop retries with the value it read. */
+        if (lfgo_atomic_cas_weak(&swg->slots, &s, s + 1, memory_order_acquire, memory_order_relaxed))
+            return true;
+    }
+    return false;
+}
+
+static inline void lfgo__swg_add_inline(lfgo_swg *swg)
+{
+    if (__builtin_expect(swg == 0, 0)) {
+        lfgo__misuse("lfgo_swg_add", "NULL SizedWaitGroup");
+        return;
+    }
+    if (__builtin_expect(!lfgo__swg_take(swg), 0))
+        lfgo__swg_add_slow(swg, 0);
+    lfgo__wg_add_inline(&swg->wg, 1);
+}
+
+static inline lfgo_status lfgo__swg_try_add_inline(lfgo_swg *swg)
+{
+    if (__builtin_expect(swg == 0, 0)) {
+        lfgo__misuse("lfgo_swg_try_add", "NULL SizedWaitGroup");
+        return LFGO_MISUSE;
+    }
+    if (!lfgo__swg_take(swg))
+        return LFGO_WOULDBLOCK;
+    lfgo__wg_add_inline(&swg->wg, 1);
+    return LFGO_OK;
+}
+
+static inline void lfgo__swg_done_inline(lfgo_swg *swg)
 {
     if (__builtin_expect(swg == 0, 0)) {
         lfgo__misuse("lfgo_swg_done", "NULL SizedWaitGroup");
@@ -202,13 +218,20 @@ static inline void lfgo_swg_done(lfgo_swg *swg)
         /* acq_rel: release pairs with the acquire CAS of the add() that
          * takes a slot after this (lfgo__swg_take); acquire pairs with the
          * release CAS by which a sleeping adder registered, so its epoch
-         * sample happens-before our epoch increment (lib/swg.c). */
-    } while (!lfgo_atomic_cas_weak(&swg->slots, &s, s - 1, memory_order_acq_rel, /* acq_rel: see above */
-                                   memory_order_relaxed)); /* failure: retried */
+         * sample happens-before our epoch increment (lib/swg.c).  relaxed on
+         * failure: the loop retries with the value it read. */
+    } while (!lfgo_atomic_cas_weak(&swg->slots, &s, s - 1, memory_order_acq_rel, memory_order_relaxed));
     if (__builtin_expect(s >= LFGO__SWG_SLEEPER, 0))
         lfgo__swg_wake(swg);
-    lfgo_wg_done(&swg->wg);
+    lfgo__wg_add_inline(&swg->wg, -1);
 }
+
+#if defined(LFGO_INLINE)
+#define lfgo_swg_add(swg) lfgo__swg_add_inline(swg)
+#define lfgo_swg_try_add(swg) lfgo__swg_try_add_inline(swg)
+#define lfgo_swg_done(swg) lfgo__swg_done_inline(swg)
+#endif
+#endif /* LFGO_INLINE || LFGO_BUILDING */
 
 /* Blocks until every added task is done (returns at once if none is). */
 LFGO_API void lfgo_swg_wait(lfgo_swg *swg);

@@ -15,8 +15,15 @@
  *  - Nothing else is ordered: add() does not synchronize with other add()s for
  *    the caller's data, and a wait that times out orders nothing.
  *
- * Cost: add() and done() are one atomic fetch_add, inlined, with no system
- * call unless a waiter is asleep and the counter reaches zero.
+ * Cost: add() and done() are one atomic fetch_add with no system call unless
+ * a waiter is asleep and the counter reaches zero.  By default they are
+ * calls into liblfgo (one out-of-line call each).  Define LFGO_INLINE before
+ * including any lfgo header to inline them instead: no call, but the layout
+ * of lfgo_wg and its bit encoding are then compiled into your program, so it
+ * must be rebuilt against the headers of every lfgo release it runs with
+ * (docs/abi.md).  Without LFGO_INLINE only sizeof(lfgo_wg) == 8,
+ * _Alignof == 8 and LFGO_WG_INIT are compiled in, and they keep for as
+ * long as the SONAME does.
  *
  * Misuse (reported through lfgo_set_misuse_handler's handler, as Go panics):
  *  - "negative WaitGroup counter" (more done() than add());
@@ -64,27 +71,34 @@ typedef struct lfgo_wg {
 #define LFGO__WG_WAITER ((uint64_t)1)
 #define LFGO__WG_EPOCH_ONE ((uint64_t)2)
 
-/* The order of the add/done fetch_add.  Only tests/weakened/ overrides it, to
- * show that ThreadSanitizer catches the race a weaker order would cause. */
-#ifndef LFGO__WG_ADD_ORDER
-#define LFGO__WG_ADD_ORDER memory_order_acq_rel /* see lfgo_wg_add */
-#endif
-
 /* Initialises / finishes a WaitGroup in caller memory.  destroy reports
  * misuse if the counter is not zero (tasks outstanding or waiters asleep) or
  * a release of waiters is still in progress. */
 LFGO_API void lfgo_wg_init(lfgo_wg *wg);
 LFGO_API void lfgo_wg_destroy(lfgo_wg *wg);
 
-/* Out of line: everything but the fast path. */
-LFGO_API void lfgo__wg_add_slow(lfgo_wg *wg, int64_t delta, uint64_t old);
-LFGO_API void lfgo__wg_null(const char *func);
-
 /*
  * Adds delta (which may be negative) to the counter.  Call add(n) before
  * starting the n tasks it counts, not from inside them.
  */
-static inline void lfgo_wg_add(lfgo_wg *wg, int64_t delta)
+LFGO_API void lfgo_wg_add(lfgo_wg *wg, int64_t delta);
+
+/* add(-1): a task is finished. */
+LFGO_API void lfgo_wg_done(lfgo_wg *wg);
+
+#if defined(LFGO_INLINE) || defined(LFGO_BUILDING)
+/* The inline fast path (LFGO_INLINE; lib/ uses it too).  Internal names:
+ * the two out-of-line helpers are exported for this code only. */
+LFGO_API void lfgo__wg_add_slow(lfgo_wg *wg, int64_t delta, uint64_t old);
+LFGO_API void lfgo__wg_null(const char *func);
+
+/* The order of the add/done fetch_add.  Only tests/weakened/ overrides it, to
+ * show that ThreadSanitizer catches the race a weaker order would cause. */
+#ifndef LFGO__WG_ADD_ORDER
+#define LFGO__WG_ADD_ORDER memory_order_release
+#endif
+
+static inline void lfgo__wg_add_inline(lfgo_wg *wg, int64_t delta)
 {
     if (__builtin_expect(wg == 0, 0)) {
         lfgo__wg_null("lfgo_wg_add");
@@ -94,10 +108,11 @@ static inline void lfgo_wg_add(lfgo_wg *wg, int64_t delta)
         lfgo__wg_add_slow(wg, delta, 0);
         return;
     }
-    /* acq_rel: release publishes the caller's writes to the done() that
-     * brings the counter to zero; acquire lets that releasing done() carry
-     * every earlier done()'s writes on to the epoch increment that waiters
-     * acquire (lfgo__wg_add_slow). */
+    /* release: publishes the caller's writes.  Every later change of `state`
+     * is a read-modify-write, so each later value (in particular the zero
+     * and the releaser's epoch swap that waiters acquire) is in this
+     * operation's release sequence: no acquire is needed here to carry
+     * earlier done()s on (docs/memory-ordering.md, "WaitGroup"). */
     uint64_t old = lfgo_atomic_fetch_add(&wg->state, (uint64_t)delta << 32, LFGO__WG_ADD_ORDER);
     int64_t v = (int64_t)(int32_t)(old >> 32) + delta;
     if (__builtin_expect(v >= 0 && v <= INT32_MAX && !(old & LFGO__WG_WAITER), 1))
@@ -105,11 +120,11 @@ static inline void lfgo_wg_add(lfgo_wg *wg, int64_t delta)
     lfgo__wg_add_slow(wg, delta, old);
 }
 
-/* add(-1): a task is finished. */
-static inline void lfgo_wg_done(lfgo_wg *wg)
-{
-    lfgo_wg_add(wg, -1);
-}
+#if defined(LFGO_INLINE)
+#define lfgo_wg_add(wg, delta) lfgo__wg_add_inline((wg), (delta))
+#define lfgo_wg_done(wg) lfgo__wg_add_inline((wg), -1)
+#endif
+#endif /* LFGO_INLINE || LFGO_BUILDING */
 
 /* Blocks until the counter is zero (returns at once if it is). */
 LFGO_API void lfgo_wg_wait(lfgo_wg *wg);

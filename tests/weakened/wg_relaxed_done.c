@@ -1,12 +1,15 @@
 /*
- * A test that must fail: lfgo_wg_add/done compiled with a relaxed fetch_add
- * instead of acq_rel.  Then a task's plain write before done() is no longer
- * ordered before the return of wait(), and ThreadSanitizer must say so.  The
- * ctest test (tsan preset only) passes when TSan reports the data race,
- * which shows both that the acq_rel in lfgo/wg.h is needed and that the
- * suite would notice if it were weakened.  Built without LFGO_TEST_WEAKEN the
- * same program is the control: TSan must stay silent.
+ * A test that must fail: lfgo_wg_add/done compiled (inline, LFGO_INLINE)
+ * with a relaxed fetch_add instead of release.  Then a task's plain write
+ * before done() is no longer ordered before the return of wait(), and
+ * ThreadSanitizer must say so.  The ctest test (tsan preset only) passes when
+ * TSan reports the data race, which shows both that the release in
+ * lfgo/wg.h is needed and that the suite would notice if it were weakened.
+ * Built without LFGO_TEST_WEAKEN the same program is the control: TSan must
+ * stay silent (with release, not acq_rel: the release-sequence argument of
+ * docs/memory-ordering.md, "WaitGroup").
  */
+#define LFGO_INLINE 1
 #if LFGO_TEST_WEAKEN
 #define LFGO__WG_ADD_ORDER memory_order_relaxed
 #endif
