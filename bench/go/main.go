@@ -33,6 +33,7 @@ var groups = []struct {
 	{"chan", chanBenches},
 	{"mutex", mutexBenches},
 	{"batch", batchBenches},
+	{"pool", poolBenches},
 }
 
 // Bench is one workload/impl pair.
