@@ -277,20 +277,38 @@ static void free_parts(lfgo_batch *b)
     free(b);
 }
 
-/* Items buffered ahead of the flusher, in all lanes together. */
-static size_t total_capacity(const lfgo_batch_config *c)
-{
-    if (c->capacity)
-        return c->capacity;
-    return c->max_items > 1024 ? 4 * c->max_items : 4096;
-}
-
 static size_t lane_count(void)
 {
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     if (cpus < 1)
         return 1;
     return (size_t)cpus < LANES_MAX ? (size_t)cpus : LANES_MAX;
+}
+
+/* Creates the lanes and the flusher's buffers, stopping at the first
+ * failure (free_parts frees whatever was made). */
+static lfgo_status make_parts(lfgo_batch *b)
+{
+    /* Items buffered ahead of the flusher, in all lanes together, split
+     * evenly and rounded up without forming total + nlanes - 1 (which wraps
+     * for a capacity near SIZE_MAX); never more lanes than items. */
+    size_t total = lfgo__batch_capacity(&b->cfg);
+    b->nlanes = lane_count() < total ? lane_count() : total;
+    size_t per_lane = total / b->nlanes + (total % b->nlanes != 0);
+    for (size_t i = 0; i < b->nlanes; i++) {
+        lfgo_status st = lfgo_chan_create(&b->lane[i], b->elem, per_lane, LFGO_CHAN_MPSC);
+        if (st != LFGO_OK)
+            return st;
+        b->lane_open[i] = true;
+    }
+    b->open = b->nlanes;
+    /* No overflow: lfgo__batch_config_ok bounds max_items by
+     * LFGO__BATCH_MAX_BYTES / elem, and nlanes <= LANES_MAX. */
+    if (!(b->scratch = malloc(b->elem * b->cfg.max_items)) ||
+        !(b->selbuf = malloc(b->elem * b->nlanes)) ||
+        !(b->items = malloc(b->cfg.item_size * b->cfg.max_items)))
+        return LFGO_ENOMEM;
+    return LFGO_OK;
 }
 
 lfgo_status lfgo_batch_create(lfgo_batch **out, const lfgo_batch_config *cfg)
@@ -303,26 +321,12 @@ lfgo_status lfgo_batch_create(lfgo_batch **out, const lfgo_batch_config *cfg)
     b->cfg = *cfg;
     b->elem = HDR + cfg->item_size;
     lfgo_mutex_init(&b->flush_mu);
-    size_t total = total_capacity(cfg);
-    /* Never more lanes than buffered items: each lane holds at least one. */
-    b->nlanes = lane_count() < total ? lane_count() : total;
-    size_t per_lane = (total + b->nlanes - 1) / b->nlanes;
-    lfgo_status st = LFGO_OK;
-    for (size_t i = 0; i < b->nlanes && st == LFGO_OK; i++) {
-        st = lfgo_chan_create(&b->lane[i], b->elem, per_lane, LFGO_CHAN_MPSC);
-        b->lane_open[i] = st == LFGO_OK;
-    }
-    b->open = b->nlanes;
-    b->scratch = malloc(b->elem * cfg->max_items);
-    b->selbuf = malloc(b->elem * b->nlanes);
-    b->items = malloc(cfg->item_size * cfg->max_items);
-    if (st != LFGO_OK || !b->scratch || !b->selbuf || !b->items) {
+    lfgo_status st = make_parts(b);
+    if (st == LFGO_OK && pthread_create(&b->thread, NULL, flusher_main, b) != 0)
+        st = LFGO_ENOMEM;
+    if (st != LFGO_OK) {
         free_parts(b);
         return st == LFGO_EINVAL ? LFGO_EINVAL : LFGO_ENOMEM;
-    }
-    if (pthread_create(&b->thread, NULL, flusher_main, b) != 0) {
-        free_parts(b);
-        return LFGO_ENOMEM;
     }
     *out = b;
     return LFGO_OK;

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, then configures, builds and
 # tests every CI preset (plain optimised build with the full stress counts,
-# ThreadSanitizer, AddressSanitizer+UBSan, the portable parking fallback).
+# ThreadSanitizer, AddressSanitizer+UBSan, the portable parking fallback,
+# then ~60 s of the libFuzzer harnesses against their models: preset fuzz).
 #   scripts/test.sh                 all of them
 #   scripts/test.sh tsan release    only these presets
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh test || exit 1
 presets=("$@")
-[ ${#presets[@]} -gt 0 ] || presets=(release tsan asan-ubsan fallback)
+[ ${#presets[@]} -gt 0 ] || presets=(release tsan asan-ubsan fallback fuzz)
 export TSAN_OPTIONS="${TSAN_OPTIONS:-second_deadlock_stack=1 halt_on_error=1}"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}"

@@ -186,12 +186,18 @@ lfgo_status lfgo_twin_batch_create(lfgo_twin_batch **out, const lfgo_batch_confi
     if (!b)
         return LFGO_ENOMEM;
     b->cfg = *cfg;
-    b->cap = cfg->capacity ? cfg->capacity
-             : cfg->max_items > 1024 ? 4 * cfg->max_items : 4096;
-    b->ring = malloc(b->cap * cfg->item_size);
-    b->stamps = malloc(b->cap * sizeof *b->stamps);
-    b->items = malloc(cfg->max_items * cfg->item_size);
-    if (!b->ring || !b->stamps || !b->items) {
+    /* The ring also holds the batch being collected (lfgo keeps that in the
+     * flusher's own buffer): `capacity` items ahead of it plus up to N - 1
+     * of it.  With a ring of only `capacity` < N items a batch could never
+     * reach N, and add() would wait (or fail) until T (found by
+     * tests/fuzz/fuzz_batch).  No overflow: lfgo__batch_config_ok bounds
+     * both terms by LFGO__BATCH_MAX_BYTES / (8 + item_size), so the sum
+     * times 8 or item_size stays below SIZE_MAX / 2.  Stops at the first
+     * failure. */
+    b->cap = lfgo__batch_capacity(cfg) + (cfg->max_items - 1);
+    if (!(b->ring = malloc(b->cap * cfg->item_size)) ||
+        !(b->stamps = malloc(b->cap * sizeof *b->stamps)) ||
+        !(b->items = malloc(cfg->max_items * cfg->item_size))) {
         free_parts(b);
         return LFGO_ENOMEM;
     }
