@@ -4,18 +4,25 @@
     bench/report.py [--results build/bench/results] [--out report]
 
 Reads, from the results directory:
-  bench_*.json      Google Benchmark JSON, one file per benchmark program
-                    (bench_calib.json first; calib_end.json is the same
-                    program run again at the end)
+  bench_*.json      Google Benchmark JSON: <program>.json, or
+                    <program>@<n>[.r<rep>].json (one benchmark, or one
+                    repetition of it, per file: scripts/bench.sh)
+                    (bench_calib first; calib_end is the same program run
+                    again at the end)
+  calib_at@<seq>@<program>@<workload>.json
+                    the calibration row run once more just before that
+                    program's workload: the VM state beside every workload
   go.csv            the Go peer's rows (bench/go)
   park_costs.csv    bench/park_costs rows (optional)
   meta.json         what scripts/bench.sh recorded about the run (optional)
 and writes, into the output directory:
-  summary.csv       workload,impl,median,min,max,unit (medians of repetitions)
+  summary.csv       workload,impl,median,min,max,unit (medians of repetitions;
+                    calib_at_<program>,floor: its calibration points)
   report.md         every workload x implementation, ratios within the run,
                     the calibration row and the VM state it indicates, the
                     targets of the issues with met/missed, and the plots
   <group>.svg       one bar chart per workload group
+  scaling_<g>.svg   throughput against thread count (chan, mutex)
 
 Row naming (bench/README.md): a Google Benchmark named "workload/impl[/...]"
 gives the row (workload, impl).  Its figure is, per repetition:
@@ -57,15 +64,69 @@ TARGETS = [
     ("4", "batch_latency.p99/lfgo", "<=", 1.0, 6e6, "batch_latency p99 <= T + 1 ms = 6 ms"),
 ]
 
+TARGETS += [
+    ("12", "spsc/lfgo", "<=", 1.25, "best:spsc", "spsc/lfgo <= 1.25 x best bounded SPSC peer"),
+    ("12", "spsc_burst32/lfgo", "<=", 1.25, "spsc_burst32/dpdk_sp_sc",
+     "spsc_burst32/lfgo <= 1.25 x dpdk_sp_sc burst"),
+    ("12", "mutex_4t/lfgo", "<=", 0.18, "mutex_4t/twin", "mutex_4t/lfgo <= 0.18 x twin"),
+    ("12", "mutex_8t/lfgo", "<=", 0.25, "mutex_8t/twin", "mutex_8t/lfgo <= 0.25 x twin"),
+    ("14", "mpmc_2p2c/lfgo", "<=", 1.5, "mpmc_2p2c/floor", "mpmc_2p2c/lfgo <= 1.5 x floor"),
+    ("14", "mpmc_8p8c/lfgo", "<=", 2.0, "mpmc_8p8c/floor", "mpmc_8p8c/lfgo <= 2 x floor"),
+]
+
+TARGETS += [
+    ("13", "forkjoin_2w/lfgo_pool", "<=", 1.0, "forkjoin_2w/go", "forkjoin_2w/lfgo_pool <= go"),
+    ("13", "forkjoin_2w/lfgo_pool", "<=", 1.0, "forkjoin_2w/tbb", "forkjoin_2w/lfgo_pool <= tbb"),
+    ("13", "fib_25/lfgo_pool", "<=", 1.0, "fib_25/go", "fib_25/lfgo_pool <= go"),
+    ("13", "fib_25/lfgo_pool", "<=", 1.0, "fib_25/openmp", "fib_25/lfgo_pool <= openmp"),
+    ("13", "spawn_join_1e6/lfgo_pool", ">=", 1.0, "spawn_join_1e6/go", "spawn_join_1e6/lfgo_pool >= go (tasks/s)"),
+    ("13", "sizedwg_6/lfgo_group", "<=", 1.0, "sizedwg_6/go", "sizedwg_6/lfgo_group <= go"),
+]
+
+# "best:<workload>" as a target's rhs: the best peer row of that workload;
+# these impls do not count for it (unbounded queues, for bounded targets).
+BEST_EXCLUDES = {"urcu"}
+
+# Who is not a peer: lfgo itself and its variants, its lock-based twin, the
+# hardware floor, and lfgo's own other primitives (swg in chan_sem).
+def is_peer(impl):
+    return not (impl == "lfgo" or impl.startswith("lfgo_") or impl in ("twin", "floor", "swg"))
+
+
+# Peers that never block: they spin (with or without yields) when they must
+# wait, so they burn CPU that blocking impls give away; the report says so.
+# (The floors spin too; they are bounds, not peers, and say so themselves.)
+def spins(impl):
+    return impl in ("ck", "urcu") or impl.startswith(("ck_", "dpdk_", "aq"))
+
+
+# Issue 14: the spread (max / min of repetitions) of lfgo's MPMC rows.
+SPREAD_ROWS = ["mpmc_2p2c", "mpmc_4p4c", "mpmc_8p8c"]
+SPREAD_MAX = 1.3
+
+# Issue 12 part 6: throughput against thread count.  Per plot, the workloads
+# that form the series and their thread count (producers = consumers for
+# channels; 1+1 is the spsc workload, each impl in its SPSC form).
+SCALING = {
+    "chan": [("spsc", 1), ("mpmc_2p2c", 2), ("mpmc_4p4c", 4), ("mpmc_8p8c", 8)],
+    "mutex": [("mutex_1t", 1), ("mutex_2t", 2), ("mutex_4t", 4), ("mutex_8t", 8)],
+}
+SCALING_X = {"chan": "producers = consumers", "mutex": "threads"}
+
+# The latency percentiles every channel row reports (Latencies in bench_common).
+LATENCY_METRICS = [("p50", "p50"), ("p99", "p99"), ("p999", "p99.9"), ("max", "max")]
+
 # The calibration row and the two states of this VM (issue 2).
 CALIB = ("calib_spin_rtt", "floor")
 CALIB_END = "calib_spin_rtt_end"
 FAST_MAX_NS, SLOW_MIN_NS = 200.0, 400.0  # fast ~105-160 ns, slow ~480-625 ns
 BUSY_MIN_NS = 1500.0  # far above both: a spinning thread lost its core
 
-IMPL_ORDER = ["lfgo", "twin", "floor", "go", "ck", "urcu"]
+IMPL_ORDER = ["lfgo", "twin", "floor", "go", "swg", "ck", "urcu", "dpdk_sp_sc", "dpdk_mp_mc",
+              "dpdk_hts", "dpdk_rts", "aq_optimist", "aq2", "std_mutex", "absl_mutex"]
 COLOURS = {"lfgo": "#2e7d32", "twin": "#ef6c00", "floor": "#757575", "go": "#1565c0",
-           "ck": "#6a1b9a", "urcu": "#8d6e63", "sys": "#455a64"}
+           "ck": "#6a1b9a", "urcu": "#8d6e63", "sys": "#455a64", "dpdk": "#ad1457",
+           "aq": "#00695c", "aq2": "#00695c", "std": "#5d4037", "absl": "#f9a825", "swg": "#9e9d24"}
 
 
 class Row:
@@ -99,6 +160,7 @@ class Results:
     def __init__(self):
         self.rows = {}  # (workload, impl) -> Row, in insertion order
         self.contexts = {}  # program -> Google Benchmark context
+        self.calib_points = []  # (seq, program, workload, ns), in run order
 
     def row(self, workload, impl, unit, group):
         r = self.rows.get((workload, impl))
@@ -107,9 +169,22 @@ class Results:
         return r
 
     def get(self, key):
+        if key.startswith("best:"):
+            return best_peer(self, key[5:], BEST_EXCLUDES)
         workload, _, impl = key.rpartition("/")
         r = self.rows.get((workload, impl))
         return r if r and r.median() is not None else None
+
+
+def best_peer(res, workload, exclude=()):
+    """The fastest peer row of `workload` with a figure (None if none)."""
+    peers = [r for (wl, impl), r in res.rows.items()
+             if wl == workload and is_peer(impl) and impl not in exclude and not r.error
+             and r.median() is not None]
+    if not peers:
+        return None
+    pick = max if peers[0].higher_is_better() else min
+    return pick(peers, key=lambda r: r.median())
 
 
 # ------------------------------------------------------------------ reading
@@ -195,9 +270,24 @@ def read_csv_rows(res, path, default_group):
             r.stats = (float(rec["median"]), float(rec["min"]), float(rec["max"]))
 
 
+def read_calib_point(res, path):
+    """calib_at@<seq>@<program>@<workload>.json: one calibration point."""
+    parts = os.path.basename(path)[:-len(".json")].split("@")
+    if len(parts) != 4 or not parts[1].isdigit():
+        return
+    for b in load_json(path).get("benchmarks", []):
+        if b.get("run_type") != "aggregate" and not b.get("error_occurred"):
+            res.calib_points.append((int(parts[1]), parts[2], parts[3], primary(b)[0]))
+            return
+
+
 def read_results(directory):
     res = Results()
     files = [p for p in glob.glob(os.path.join(directory, "*.json")) if os.path.basename(p) != "meta.json"]
+    for p in [p for p in files if os.path.basename(p).startswith("calib_at@")]:
+        read_calib_point(res, p)
+    res.calib_points.sort()
+    files = [p for p in files if not os.path.basename(p).startswith("calib_at@")]
     order = lambda p: (program_of(p) != "bench_calib", program_of(p) == "calib_end", program_of(p),
                        run_index(p), p)
     for path in sorted(files, key=order):
@@ -232,7 +322,12 @@ def fmt(value, unit):
 
 
 def impl_rank(impl):
-    return (IMPL_ORDER.index(impl) if impl in IMPL_ORDER else len(IMPL_ORDER), impl)
+    """Report order: IMPL_ORDER, lfgo's variants (lfgo_fence) right after lfgo."""
+    if impl in IMPL_ORDER:
+        return (IMPL_ORDER.index(impl), impl)
+    if impl.startswith("lfgo_"):
+        return (IMPL_ORDER.index("lfgo") + 0.5, impl)
+    return (len(IMPL_ORDER), impl)
 
 
 def speedup(row, lfgo):
@@ -265,13 +360,13 @@ def evaluate(res, target):
     lhs = res.get(lhs_key)
     rhs_row = res.get(rhs) if isinstance(rhs, str) else None
     rhs_val = rhs_row.median() if rhs_row else (float(rhs) if not isinstance(rhs, str) else None)
-    if lhs is None or rhs_val is None:
+    if lhs is None or rhs_val is None or rhs_val <= 0:
         return issue, wording, None, None, "no data", ""
     lv = lhs.median()
     bound = factor * rhs_val
     met = lv <= bound if op == "<=" else lv >= bound
     if isinstance(rhs, str):
-        how = "%s vs %s %s: %.3gx" % (fmt(lv, lhs.unit), rhs, fmt(rhs_val, lhs.unit), lv / rhs_val)
+        how = "%s vs %s %s: %.3gx" % (fmt(lv, lhs.unit), rhs_row.key(), fmt(rhs_val, lhs.unit), lv / rhs_val)
     else:
         how = "%s (limit %s)" % (fmt(lv, lhs.unit), fmt(bound, lhs.unit))
     if not met:
@@ -345,6 +440,94 @@ def svg_bar(r, left, y, bar_h, x_of):
     return "".join(parts)
 
 
+def scaling_series(res, plot):
+    """impl -> [(threads, items/s)] over SCALING[plot] (rows with figures)."""
+    series = {}
+    for wl, n in SCALING[plot]:
+        for (w, impl), r in res.rows.items():
+            if w == wl and not r.error and r.median() and r.unit == "ns":
+                series.setdefault(impl, []).append((n, 1e9 / r.median()))
+    return dict(sorted(series.items(), key=lambda kv: impl_rank(kv[0])))
+
+
+def svg_scaling(plot, series):
+    """A line per impl: items/s (log) against thread count (log2)."""
+    W, H, left, top, pw, ph = 820, 360, 70, 30, 560, 280
+    xs = [n for wl, n in SCALING[plot]]
+    ys = [v for pts in series.values() for _, v in pts]
+    lo, hi = math.log10(min(ys)) - 0.1, math.log10(max(ys)) + 0.1
+    xl, xh = math.log2(min(xs)), math.log2(max(xs)) or 1.0
+    X = lambda n: left + pw * (math.log2(n) - xl) / ((xh - xl) or 1.0)
+    Y = lambda v: top + ph * (1 - (math.log10(v) - lo) / ((hi - lo) or 1.0))
+    out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" '
+           'font-size="12">' % (W, H), '<rect width="100%" height="100%" fill="white"/>',
+           '<text x="10" y="18" font-weight="bold">%s: items/s against %s (log scales)</text>'
+           % (plot, SCALING_X[plot])]
+    for wl, n in SCALING[plot]:
+        out.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#ddd"/>' % (X(n), top, X(n), top + ph))
+        out.append('<text x="%.1f" y="%d" text-anchor="middle">%d</text>' % (X(n), top + ph + 16, n))
+    for e in range(int(math.floor(lo)), int(math.ceil(hi)) + 1):
+        if lo <= e <= hi:
+            out.append('<text x="%d" y="%.1f" text-anchor="end">%s</text>' % (left - 6, Y(10 ** e) + 4,
+                                                                             fmt(10 ** e, "items/s")))
+    for k, (impl, pts) in enumerate(series.items()):
+        colour = COLOURS.get(impl.split("_")[0], "#00838f")
+        dash = ' stroke-dasharray="4,3"' if spins(impl) else ""
+        path = " ".join("%.1f,%.1f" % (X(n), Y(v)) for n, v in pts)
+        out.append('<polyline points="%s" fill="none" stroke="%s" stroke-width="2"%s/>' % (path, colour, dash))
+        out += ['<circle cx="%.1f" cy="%.1f" r="3" fill="%s"/>' % (X(n), Y(v), colour) for n, v in pts]
+        out.append('<text x="%d" y="%d" fill="%s">%s</text>' % (left + pw + 20, top + 14 * k + 10, colour,
+                                                               html.escape(impl_label(impl))))
+    return "\n".join(out + ["</svg>"])
+
+
+def md_scaling(res, out_dir):
+    """Issue 12 part 6: the scaling plots (written into out_dir) and their table."""
+    lines = []
+    for plot in SCALING:
+        series = scaling_series(res, plot)
+        if not series:
+            continue
+        with open(os.path.join(out_dir, "scaling_%s.svg" % plot), "w") as f:
+            f.write(svg_scaling(plot, series))
+        counts = [n for _, n in SCALING[plot]]
+        lines += ["### %s" % plot, "", "![scaling %s](scaling_%s.svg)" % (plot, plot), "",
+                  "| impl | %s |" % " | ".join("%d" % n for n in counts), "|---|%s" % ("---|" * len(counts))]
+        for impl, pts in series.items():
+            at = dict(pts)
+            lines.append("| %s | %s |" % (impl_label(impl), " | ".join(
+                fmt(at[n], "items/s") if n in at else "-" for n in counts)))
+        lines.append("")
+    if not lines:
+        return []
+    return ["## Scaling", "", "Throughput (items/s = 1 / time per item) against thread count, from the "
+            "workloads %s; dashed lines spin.  The thread counts go past 2 x the cores." % ", ".join(
+                "`%s`" % wl for p in SCALING for wl, _ in SCALING[p]), ""] + lines
+
+
+def md_latency(res, groups):
+    """The latency percentiles of every channel row that reports them."""
+    lines = []
+    rows = [r for r in groups.get("chan", []) if "." not in r.workload]  # workload, then impl order
+    for r in rows:
+        wl, impl = r.workload, r.impl
+        if res.rows.get((wl + ".p50", impl)) is None:
+            continue
+        cells = []
+        for key, _ in LATENCY_METRICS:
+            m = res.rows.get((wl + "." + key, impl))
+            cells.append(fmt(m.median(), m.unit) if m is not None and m.median() is not None else "-")
+        lines.append("| `%s` | %s | %s |" % (wl, impl_label(impl), " | ".join(cells)))
+    if not lines:
+        return []
+    head = ["## Channel latency", "",
+            "Send-to-receive delay of sampled items (every 1024th, stamped at send; under full load, so "
+            "it includes queueing behind up to the capacity), medians over repetitions; pingpong: the "
+            "round trip.", "", "| workload | impl | %s |" % " | ".join(l for _, l in LATENCY_METRICS),
+            "|---|---|%s" % ("---|" * len(LATENCY_METRICS))]
+    return head + lines + [""]
+
+
 # -------------------------------------------------------------- markdown
 
 def md_meta(meta, res):
@@ -384,14 +567,97 @@ def md_calibration(res):
                   % (fmt(e.median(), "ns"), end_state, end_note,
                      "" if end_state == state
                      else "; the state changed during the run: compare rows measured close together")]
+    return lines + [""] + md_calib_points(res, state)
+
+
+def md_calib_points(res, start_state):
+    """The calibration point run just before each workload (scripts/bench.sh)."""
+    if not res.calib_points:
+        return []
+    lines = ["### Beside each workload", "",
+             "The calibration row, run again just before each workload (its rows run together, "
+             "interleaved): a state change inside the run shows here, next to the rows it touched.", "",
+             "| program | workload | spin round trip | VM state |", "|---|---|---|---|"]
+    states = set()
+    for _, program, workload, ns in res.calib_points:
+        st, _ = vm_state(ns)
+        states.add(st)
+        changed = " (changed)" if st != start_state else ""
+        lines.append("| %s | `%s` | %s | %s%s |" % (program, workload, fmt(ns, "ns"), st, changed))
+    if len(states) > 1:
+        lines += ["", "**The VM state changed during this run** (%s): compare rows only with rows that "
+                  "met the same state." % ", ".join(sorted(states))]
     return lines + [""]
+
+
+def md_best_peer(res):
+    """Issue 12: each lfgo row's ratio to the best peer of its workload."""
+    lines = ["## lfgo against the best peer", "",
+             "For every workload with an lfgo row: the fastest peer (not lfgo's variants, its twin, "
+             "the floor or lfgo's other primitives) and lfgo's figure over it in time "
+             "(< 1: lfgo is faster).  Peers marked *spins* never block: they busy-wait when they "
+             "must wait, holding a core that a blocking implementation gives away.", "",
+             "| workload | lfgo row | lfgo | best peer | peer | lfgo / peer | peers that collapsed or failed |",
+             "|---|---|---|---|---|---|---|"]
+    n = 0
+    for (wl, impl), r in res.rows.items():
+        if "." in wl or not (impl == "lfgo" or impl.startswith("lfgo_")):
+            continue
+        best = best_peer(res, wl)
+        errs = sorted(i for (w, i), x in res.rows.items() if w == wl and is_peer(i) and x.error)
+        if r.error or r.median() is None:
+            cell_l, ratio = "**%s**" % (r.error or "no data"), "-"
+        else:
+            cell_l = fmt(r.median(), r.unit)
+            sp = speedup(best, r) if best else None
+            ratio = "%.2fx" % (1 / sp) if sp else "-"
+        lines.append("| `%s` | %s | %s | %s | %s | %s | %s |" % (
+            wl, impl, cell_l, impl_label(best.impl) if best else "-",
+            fmt(best.median(), best.unit) if best else "-", ratio, ", ".join(errs) or ""))
+        n += 1
+    return lines + [""] if n else []
+
+
+def spread(row):
+    """max / min of a row's repetitions (None without two figures)."""
+    if row is None or row.error or row.stats or len(row.values) < 2 or min(row.values) <= 0:
+        return None
+    return max(row.values) / min(row.values)
+
+
+def md_floor(res):
+    """Issue 14: lfgo's MPMC rows against the spinning floor, and their spread."""
+    if not any(res.rows.get((wl, "lfgo")) for wl in SPREAD_ROWS):
+        return []
+    lines = ["## MPMC against the floor", "",
+             "`floor`: a bounded Vyukov-style MPMC ring of the same capacity that only spins "
+             "(bench/chan/floor.c).  Spread: max / min of the repetitions (target <= %.1f)." % SPREAD_MAX, "",
+             "| workload | lfgo | floor | lfgo / floor | lfgo spread | floor spread |",
+             "|---|---|---|---|---|---|"]
+    for wl in SPREAD_ROWS:
+        lf, fl = res.rows.get((wl, "lfgo")), res.rows.get((wl, "floor"))
+        if lf is None:
+            continue
+        ok = lambda r: r is not None and not r.error and r.median() is not None
+        ratio = "%.2fx" % (lf.median() / fl.median()) if ok(lf) and ok(fl) and fl.median() else "-"
+        sl, sf = spread(lf), spread(fl)
+        verdict = "" if sl is None else (" (met)" if sl <= SPREAD_MAX else " (**MISSED**)")
+        lines.append("| `%s` | %s | %s | %s | %s | %s |" % (
+            wl, fmt(lf.median(), lf.unit) if ok(lf) else "**%s**" % (lf.error or "no data"),
+            fmt(fl.median(), fl.unit) if ok(fl) else ("**%s**" % fl.error if fl is not None and fl.error else "-"),
+            ratio, ("%.2f" % sl + verdict) if sl else "-", "%.2f" % sf if sf else "-"))
+    return lines + [""]
+
+
+def impl_label(impl):
+    return impl + " (spins)" if spins(impl) else impl
 
 
 def md_matrix(res, groups):
     lines = ["## All workloads", "", "Median per workload and implementation.", ""]
     for g, rows in groups.items():
         impls = sorted({r.impl for r in rows}, key=impl_rank)
-        lines.append("| %s | %s |" % (g, " | ".join(impls)))
+        lines.append("| %s | %s |" % (g, " | ".join(impl_label(i) for i in impls)))
         lines.append("|---|%s" % ("---|" * len(impls)))
         for wl in dict.fromkeys(r.workload for r in rows):
             cells = []
@@ -415,10 +681,10 @@ def md_details(res, groups):
             lf = res.get(r.workload + "/lfgo")
             sp = speedup(r, lf) if r.impl != "lfgo" else None
             if r.error:
-                lines.append("| `%s` | %s | %s | | | | |" % (r.workload, r.impl, r.error))
+                lines.append("| `%s` | %s | %s | | | | |" % (r.workload, impl_label(r.impl), r.error))
                 continue
             lines.append("| `%s` | %s | %s | %s | %s | %s | %s |" % (
-                r.workload, r.impl, num(r.median()), num(r.lo()), num(r.hi()), r.unit,
+                r.workload, impl_label(r.impl), num(r.median()), num(r.lo()), num(r.hi()), r.unit,
                 "%.2fx" % sp if sp else ""))
         lines.append("")
     return lines
@@ -475,6 +741,12 @@ def write_summary(res, path):
                 w.writerow([r.workload, r.impl, "", "", "", "error: " + r.error])
             elif r.median() is not None:
                 w.writerow([r.workload, r.impl, "%.6g" % r.median(), "%.6g" % r.lo(), "%.6g" % r.hi(), r.unit])
+        by_program = {}
+        for _, program, _, ns in res.calib_points:
+            by_program.setdefault(program, []).append(ns)
+        for program, v in by_program.items():
+            w.writerow(["calib_at_" + program, CALIB[1], "%.6g" % statistics.median(v), "%.6g" % min(v),
+                        "%.6g" % max(v), "ns"])
 
 
 def main():
@@ -491,7 +763,8 @@ def main():
     for g, rows in groups.items():
         with open(os.path.join(args.out, g + ".svg"), "w") as f:
             f.write(svg_group(g, rows))
-    md = (md_meta(meta, res) + md_calibration(res) + md_targets(res) + md_matrix(res, groups)
+    md = (md_meta(meta, res) + md_calibration(res) + md_targets(res) + md_best_peer(res) + md_floor(res)
+          + md_scaling(res, args.out) + md_latency(res, groups) + md_matrix(res, groups)
           + md_details(res, groups) + md_park(res))
     with open(os.path.join(args.out, "report.md"), "w") as f:
         f.write("\n".join(md) + "\n")

@@ -11,8 +11,16 @@
 #   scripts/bench.sh --no-go         skip the Go peer
 #   scripts/bench.sh --build-dir D   build in D instead of build/bench
 #   scripts/bench.sh --out D         write the report to D instead of report/
-# LFGO_BENCH_LIMIT=S overrides the seconds one workload/impl may take (120
-# quick, 1800 full) before it is killed and reported as an error row.
+# LFGO_BENCH_LIMIT=S overrides the seconds one workload/impl (all its
+# repetitions) may take (120 quick, 1800 full) before it is killed and
+# reported as an error row.
+#
+# Within a program, the rows of one workload run together and interleaved:
+# repetition 1 of every impl, then repetition 2 of every impl, ..., one
+# process each, so the peers of a row meet the same VM state.  Before each
+# workload the calibration row runs once more (results/calib_at@...), so the
+# report shows the VM state beside every workload, not only at the start
+# and the end.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,7 +32,7 @@ while [ $# -gt 0 ]; do
     --no-go) run_go=0 ;;
     --build-dir) build=$2; shift ;;
     --out) out=$2; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -46,8 +54,7 @@ cmake --build "$build" -j "$jobs" || exit 1
 results=$build/results
 rm -rf "$results" && mkdir -p "$results" "$out" || exit 1
 failed=()
-gb_args=(--benchmark_repetitions=$reps --benchmark_min_time=$min_time
-         --benchmark_display_aggregates_only=true --benchmark_out_format=json)
+gb_args=(--benchmark_repetitions=1 --benchmark_min_time=$min_time --benchmark_out_format=json)
 
 regex_quote() { sed 's/[][\.*^$+?(){}|]/\\&/g' <<<"$1"; }
 
@@ -57,32 +64,68 @@ error_row() {
     "run_type": "iteration", "error_occurred": True, "error_message": sys.argv[3]}]}, open(sys.argv[1], "w"))' "$@"
 }
 
-# run_gb PROGRAM OUTPUT NAME: the repetitions of one benchmark under the time
-# limit.  The console table is the progress display; the JSON goes to
-# OUTPUT.  A benchmark that fails, hangs or overruns becomes an error row.
+# run_gb PROGRAM OUTPUT NAME SECONDS: one repetition of one benchmark, killed
+# after SECONDS.  The console table is the progress display; the JSON goes
+# to OUTPUT.  A benchmark that fails, hangs or overruns becomes an error row
+# (and run_gb returns 1).
 run_gb() {
-  local prog=$1 json=$2 name=$3 rc why
-  timeout --signal=KILL $limit "$prog" "${gb_args[@]}" --benchmark_out="$json" \
+  local prog=$1 json=$2 name=$3 secs=$4 rc why
+  timeout --signal=KILL "$secs" "$prog" "${gb_args[@]}" --benchmark_out="$json" \
     --benchmark_filter="^$(regex_quote "$name")\$" 2>"$json.log" | grep -v '^--\|^Benchmark '
   rc=${PIPESTATUS[0]}
-  [ "$rc" -eq 0 ] && return
+  [ "$rc" -eq 0 ] && return 0
   cat "$json.log" >&2
   why="exited with status $rc"
   [ "$rc" -eq 137 ] && why="killed after the ${limit} s limit (hung or far too slow)"
   failed+=("$(basename "$prog") $name: $why")
   error_row "$json.error.json" "$name" "$why"
+  return 1
+}
+
+# has_error JSON: the benchmark reported an error (SkipWithError: collapsed,
+# unsupported); its later repetitions are not run.
+has_error() { grep -q '"error_occurred": true' "$1" 2>/dev/null; }
+
+# calib_point STEM WORKLOAD: one short repetition of the calibration row,
+# recorded as the VM state beside STEM's WORKLOAD.
+calib_seq=0
+calib_point() {
+  calib_seq=$((calib_seq + 1))
+  timeout --signal=KILL 60 "$calib" --benchmark_repetitions=1 --benchmark_min_time=0.05 \
+    --benchmark_out_format=json --benchmark_out="$results/calib_at@$calib_seq@$1@$2.json" \
+    --benchmark_filter=calib >/dev/null 2>&1 || echo "calibration point before $1 $2 failed" >&2
 }
 
 # run_program PROGRAM STEM FILTER: every benchmark of PROGRAM whose name
-# matches FILTER, one process each, so a hang costs one row, not a program.
+# matches FILTER, one process per repetition, so a hang costs one row, not a
+# program.  The rows of a workload run interleaved (see the top), after a
+# calibration point.  A row gets LIMIT seconds for all its repetitions.
 run_program() {
-  local prog=$1 stem=$2 re=$3 i=0 name names
+  local prog=$1 stem=$2 re=$3 i name names wl r left
+  local -A index=() workload_of=() spent=() stopped=()
+  local -a workloads=()
   mapfile -t names < <("$prog" --benchmark_list_tests=true --benchmark_filter="$re" 2>/dev/null)
+  i=0
   for name in "${names[@]}"; do
     [ -n "$name" ] || continue
-    echo "=== $stem: $name (load $(cut -d' ' -f1 /proc/loadavg)) ==="
-    run_gb "$prog" "$results/$stem@$i.json" "$name"
+    index[$name]=$i workload_of[$name]=${name%%/*} spent[$name]=0
+    [[ " ${workloads[*]} " == *" ${name%%/*} "* ]] || workloads+=("${name%%/*}")
     i=$((i + 1))
+  done
+  for wl in "${workloads[@]}"; do
+    [ "$prog" = "$calib" ] || calib_point "$stem" "$wl"
+    for ((r = 1; r <= reps; r++)); do
+      for name in "${names[@]}"; do
+        [ -n "$name" ] && [ "${workload_of[$name]}" = "$wl" ] && [ -z "${stopped[$name]:-}" ] || continue
+        left=$((limit - spent[$name]))
+        [ $left -gt 0 ] || left=1
+        echo "=== $stem: $name, repetition $r of $reps (load $(cut -d' ' -f1 /proc/loadavg)) ==="
+        local t0=$SECONDS json="$results/$stem@${index[$name]}.r$r.json"
+        run_gb "$prog" "$json" "$name" "$left" || stopped[$name]=1
+        has_error "$json" && stopped[$name]=1
+        spent[$name]=$((spent[$name] + SECONDS - t0))
+      done
+    done
   done
 }
 
@@ -116,6 +159,7 @@ if [ $run_go = 1 ]; then
   go_args=(-reps $reps -min-time $min_time -filter "${filter:-.}")
   meta "go_args=${go_args[*]}; $(go version)"
   if go build -o "$build/lfgo-go-bench" bench/go/*.go; then
+    calib_point go all
     GOMAXPROCS=2 timeout --signal=KILL $((4 * limit)) "$build/lfgo-go-bench" "${go_args[@]}" \
       -out "$results/go.csv" || failed+=("go peer: exit status $?")
   else

@@ -1,7 +1,9 @@
 // bench/report.py on a fixed set of raw results: the report's arithmetic
 // (medians of repetitions, per-item and items/s figures, extra metric rows,
 // error rows, the Go peer's rows), the VM state it names, and the targets it
-// marks met or missed.  Needs python3 (scripts/deps.sh installs it).
+// marks met or missed; issue 12's ratio to the best peer (collapsed peers do
+// not count), issue 14's ratio to the floor and spread of repetitions, and
+// the calibration points run beside each workload.  Needs python3 (scripts/deps.sh installs it).
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -100,6 +102,34 @@ protected:
               "{\"benchmarks\": [{\"name\": \"spsc/lfgo/real_time\", \"run_name\": "
               "\"spsc/lfgo/real_time\", \"run_type\": \"iteration\", \"error_occurred\": true, "
               "\"error_message\": \"killed after the 300 s limit\"}]}");
+        // One repetition per file, interleaved (scripts/bench.sh): rows 5..7
+        // of bench_chan, repetitions r1..r3.
+        const char *lfgo_mpmc[] = {"30e-9", "40e-9", "36e-9"}, *floor_mpmc[] = {"6e-9", "6.2e-9", "5.9e-9"};
+        for (int r = 0; r < 3; r++) {
+            std::string n = std::to_string(r + 1);
+            write(results_ + "/bench_chan@5.r" + n + ".json",
+                  program(rep("mpmc_2p2c/lfgo", 1, "s", std::string(", \"per_item\": ") + lfgo_mpmc[r])));
+            write(results_ + "/bench_chan@6.r" + n + ".json",
+                  program(rep("mpmc_2p2c/floor", 1, "s", std::string(", \"per_item\": ") + floor_mpmc[r])));
+            write(results_ + "/bench_chan@7.r" + n + ".json",
+                  program(rep("mpmc_2p2c/dpdk_mp_mc", 1, "s", ", \"per_item\": 9e-09")));
+        }
+        write(results_ + "/bench_chan@8.json",
+              program(rep("mpmc_8p8c/lfgo", 1, "s",
+                          ", \"per_item\": 2e-08, \"p50:ns\": 100, \"p99:ns\": 2000, \"p999:ns\": 5000, "
+                          "\"max:ns\": 9000") + "," +
+                      rep("mpmc_8p8c/urcu", 1, "s", ", \"per_item\": 4e-07") + "," +
+                      rep("mpmc_8p8c/dpdk_hts", 1, "s", ", \"per_item\": 2e-07") + "," +
+                      rep("mpmc_8p8c/twin", 1, "s", ", \"per_item\": 1e-08") + "," +
+                      "{\"name\": \"mpmc_8p8c/dpdk_mp_mc\", \"run_name\": \"mpmc_8p8c/dpdk_mp_mc\", "
+                      "\"run_type\": \"iteration\", \"error_occurred\": true, "
+                      "\"error_message\": \"collapsed: 5 of 10 items\"}"));
+        // dpdk_mp_mc finished a fast first repetition before it collapsed:
+        // a collapsed row is no best peer.
+        write(results_ + "/bench_chan@9.r1.json", program(rep("mpmc_8p8c/dpdk_mp_mc", 1, "s", ", \"per_item\": 1e-09")));
+        // Calibration points beside two workloads: fast, then slow.
+        write(results_ + "/calib_at@1@bench_chan@mpmc_2p2c.json", program(rep("calib_spin_rtt/floor", 130, "ns")));
+        write(results_ + "/calib_at@2@bench_chan@mpmc_8p8c.json", program(rep("calib_spin_rtt/floor", 500, "ns")));
         write(results_ + "/go.csv", "workload,impl,median,min,max,unit\n"
                                     "forkjoin_2w,go,500,450,550,ns\n"
                                     "batch_10,go,1e7,0.9e7,1.1e7,items/s\n");
@@ -166,6 +196,68 @@ TEST_F(BenchReport, WritesOneSvgPerGroup)
         EXPECT_TRUE(has(svg, "</svg>")) << g;
         EXPECT_TRUE(has(md_, std::string("](") + g + ".svg)")) << g;
     }
+}
+
+TEST_F(BenchReport, ReadsOneRepetitionPerFile)
+{
+    EXPECT_TRUE(has(summary_, "mpmc_2p2c,lfgo,36,30,40,ns\n")) << summary_;
+    EXPECT_TRUE(has(summary_, "mpmc_2p2c,floor,6,5.9,6.2,ns\n")) << summary_;
+}
+
+TEST_F(BenchReport, RatioToTheBestPeerSkipsCollapsedPeersAndTheTwin)
+{
+    // mpmc_2p2c: the only peer is dpdk_mp_mc (the floor is no peer): 36 / 9.
+    EXPECT_TRUE(has(md_, "| `mpmc_2p2c` | lfgo | 36.0 ns | dpdk_mp_mc (spins) | 9.00 ns | 4.00x |  |")) << md_;
+    // mpmc_8p8c: dpdk_mp_mc collapsed, the twin is faster but no peer:
+    // the best is dpdk_hts, 20 / 200.
+    EXPECT_TRUE(has(md_, "| `mpmc_8p8c` | lfgo | 20.0 ns | dpdk_hts (spins) | 200.0 ns | 0.10x | dpdk_mp_mc |")) << md_;
+    // The killed spsc/lfgo row still gets its line.
+    EXPECT_TRUE(has(md_, "| `spsc` | lfgo | **killed after the 300 s limit** |")) << md_;
+}
+
+TEST_F(BenchReport, FloorRatioAndSpreadOfTheMpmcRows)
+{
+    // 36 / 6 = 6x; spread 40 / 30 = 1.33 > 1.3; floor 6.2 / 5.9 = 1.05.
+    EXPECT_TRUE(has(md_, "| `mpmc_2p2c` | 36.0 ns | 6.00 ns | 6.00x | 1.33 (**MISSED**) | 1.05 |")) << md_;
+    EXPECT_TRUE(has(md_, "| 14 | mpmc_2p2c/lfgo <= 1.5 x floor | 36.0 ns vs mpmc_2p2c/floor 6.00 ns: 6x; missed by 4.00x | **MISSED** |"))
+        << md_;
+    // One repetition: no spread; no floor row: no ratio.
+    EXPECT_TRUE(has(md_, "| `mpmc_8p8c` | 20.0 ns | - | - | - | - |")) << md_;
+}
+
+TEST_F(BenchReport, MarksSpinningImplsAndBestPeerTargets)
+{
+    EXPECT_TRUE(has(md_, "| chan | lfgo | twin | floor | urcu (spins) | dpdk_mp_mc (spins) | dpdk_hts (spins) |")) << md_;
+    // best:spsc has no lfgo figure (killed): no data, not a crash.
+    EXPECT_TRUE(has(md_, "| 12 | spsc/lfgo <= 1.25 x best bounded SPSC peer | - | no data |")) << md_;
+}
+
+TEST_F(BenchReport, ShowsTheCalibrationBesideEachWorkload)
+{
+    EXPECT_TRUE(has(md_, "| bench_chan | `mpmc_2p2c` | 130.0 ns | fast |")) << md_;
+    EXPECT_TRUE(has(md_, "| bench_chan | `mpmc_8p8c` | 500.0 ns | slow (changed) |")) << md_;
+    EXPECT_TRUE(has(md_, "**The VM state changed during this run** (fast, slow)")) << md_;
+    EXPECT_TRUE(has(summary_, "calib_at_bench_chan,floor,315,130,500,ns\n")) << summary_;
+    // The points are not rows of the calibration workload itself.
+    EXPECT_TRUE(has(summary_, "calib_spin_rtt,floor,130,120,140,ns\n")) << summary_;
+}
+
+TEST_F(BenchReport, ScalingTableAndPlotFromTheThreadCountRows)
+{
+    // items/s = 1e9 / ns: mpmc_2p2c 36 ns, mpmc_8p8c 20 ns; twin: spsc 200 ns
+    // (the 1+1 point), mpmc_8p8c 10 ns.
+    EXPECT_TRUE(has(md_, "| lfgo | - | 27.8 M items/s | - | 50 M items/s |")) << md_;
+    EXPECT_TRUE(has(md_, "| twin | 5 M items/s | - | - | 100 M items/s |")) << md_;
+    std::string svg = read(out_ + "/scaling_chan.svg");
+    EXPECT_EQ(svg.rfind("<svg ", 0), 0u);
+    EXPECT_TRUE(has(svg, "<polyline")) << svg;
+    EXPECT_TRUE(has(md_, "![scaling chan](scaling_chan.svg)")) << md_;
+}
+
+TEST_F(BenchReport, LatencyPercentilesOfChannelRows)
+{
+    EXPECT_TRUE(has(md_, "| workload | impl | p50 | p99 | p99.9 | max |")) << md_;
+    EXPECT_TRUE(has(md_, "| `mpmc_8p8c` | lfgo | 100.0 ns | 2000 ns | 5000 ns | 9000 ns |")) << md_;
 }
 
 } // namespace

@@ -1,12 +1,16 @@
 // The Go peer of bench/bench_chan.cpp: spsc, mpmc_NpNc and pingpong with Go
 // channels of uint64 (8-byte items), the same shapes and sizes as the C side:
 // producers send 1..n, consumers stop at a sentinel sent once per consumer
-// after the producers finish.
+// after the producers finish; every 1024th item carries its send time and
+// the delays give p50/p99/p99.9/max.  chan_sem_2t/8t: a chan struct{} of T/2 as a
+// semaphore (acquire = send, release = recv), as bench_chan.cpp's rows.
 package main
 
 import (
+	"os"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -35,8 +39,22 @@ func chanBenches() []Bench {
 			Workload: "mpmc_" + mutexItoa(n) + "p" + mutexItoa(n) + "c", Impl: "go", Unit: "ns",
 			ItemsPerOp: chanItems, FixedOps: 1,
 			Run: func(ops int) Extra {
+				var lat []float64
 				for o := 0; o < ops; o++ {
-					chanPass(n, n, false)
+					lat = chanPass(n, n, true)
+				}
+				return chanPercentiles(lat)
+			},
+		})
+	}
+	for _, t := range []int{2, 8} {
+		t := t
+		out = append(out, Bench{
+			Workload: "chan_sem_" + mutexItoa(t) + "t", Impl: "go", Unit: "ns",
+			ItemsPerOp: chanSemPairs(), FixedOps: 1,
+			Run: func(ops int) Extra {
+				for o := 0; o < ops; o++ {
+					chanSem(t)
 				}
 				return nil
 			},
@@ -152,4 +170,42 @@ func chanPercentiles(v []float64) Extra {
 		return v[r]
 	}
 	return Extra{"p50:ns": q(0.50), "p99:ns": q(0.99), "p999:ns": q(0.999), "max:ns": v[len(v)-1]}
+}
+
+// chanSemPairs: acquire/release pairs per op, 2,000,000 (10,000,000 with
+// LFGO_BENCH_FULL=1), as bench_chan.cpp's chan_sem rows.
+func chanSemPairs() int {
+	if os.Getenv("LFGO_BENCH_FULL") == "1" {
+		return 10_000_000
+	}
+	return 2_000_000
+}
+
+// chanSem: t goroutines each acquire, count themselves in (checking that at
+// most t/2 are in), count out and release.
+func chanSem(t int) {
+	permits := int32(t / 2)
+	sem := make(chan struct{}, permits)
+	var inside int32
+	var tooMany atomic.Bool
+	var wg sync.WaitGroup
+	each := chanSemPairs() / t
+	for g := 0; g < t; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				sem <- struct{}{}
+				if atomic.AddInt32(&inside, 1) > permits {
+					tooMany.Store(true)
+				}
+				atomic.AddInt32(&inside, -1)
+				<-sem
+			}
+		}()
+	}
+	wg.Wait()
+	if tooMany.Load() {
+		panic("chan_sem: more holders than permits")
+	}
 }
