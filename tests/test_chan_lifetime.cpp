@@ -5,13 +5,16 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include <lfgo/batch.h>
 #include <lfgo/mutex.h>
+#include <lfgo/twin/batch.h>
 #include <lfgo/twin/mutex.h>
 
 #include "chan_impl.hpp"
@@ -166,6 +169,88 @@ TYPED_TEST(ChanLifetime, LastValueThenDestroy)
         EXPECT_EQ(reported, 0);
     }
     ::testing::Test::RecordProperty("destroy_refused", reported);
+}
+
+// ------------------------------------------------------------ batcher
+
+// lfgo/batch.h: once close has returned and no add() runs, any thread may
+// destroy at once; everything accepted was delivered exactly once.
+template <class B> struct BatchOps;
+template <> struct BatchOps<lfgo_batch> {
+    static lfgo_status create(lfgo_batch **b, const lfgo_batch_config *c) { return lfgo_batch_create(b, c); }
+    static lfgo_status add(lfgo_batch *b, const void *v) { return lfgo_batch_add(b, v); }
+    static lfgo_status close(lfgo_batch *b) { return lfgo_batch_close(b); }
+    static void destroy(lfgo_batch *b) { lfgo_batch_destroy(b); }
+};
+template <> struct BatchOps<lfgo_twin_batch> {
+    static lfgo_status create(lfgo_twin_batch **b, const lfgo_batch_config *c) { return lfgo_twin_batch_create(b, c); }
+    static lfgo_status add(lfgo_twin_batch *b, const void *v) { return lfgo_twin_batch_add(b, v); }
+    static lfgo_status close(lfgo_twin_batch *b) { return lfgo_twin_batch_close(b); }
+    static void destroy(lfgo_twin_batch *b) { lfgo_twin_batch_destroy(b); }
+};
+
+void count_items(void *user, const void *items, size_t n)
+{
+    auto *sum = static_cast<std::atomic<uint64_t> *>(user);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t v;
+        std::memcpy(&v, static_cast<const char *>(items) + i * sizeof v, sizeof v);
+        *sum += v;
+    }
+}
+
+template <class B> void close_then_destroy_elsewhere()
+{
+    using O = BatchOps<B>;
+    Watchdog wd(kBudget);
+    const int rounds = (int)scaled(200);
+    for (int r = 0; r < rounds; r++) {
+        std::atomic<uint64_t> sum{0};
+        lfgo_batch_config cfg{};
+        cfg.item_size = sizeof(uint64_t);
+        cfg.max_items = 1 + r % 7;
+        cfg.max_delay_ns = 1000000;
+        cfg.fn = count_items;
+        cfg.user = &sum;
+        cfg.policy = LFGO_BATCH_BLOCK;
+        cfg.capacity = 8;
+        B *b = nullptr;
+        ASSERT_EQ(O::create(&b, &cfg), LFGO_OK);
+        uint64_t want = 0;
+        std::vector<std::thread> adders;
+        for (int k = 0; k < 3; k++)
+            adders.emplace_back([&, k] {
+                for (uint64_t i = 1; i <= 50; i++) {
+                    uint64_t v = i + 1000 * (uint64_t)k;
+                    ASSERT_EQ(O::add(b, &v), LFGO_OK);
+                }
+            });
+        for (int k = 0; k < 3; k++)
+            for (uint64_t i = 1; i <= 50; i++)
+                want += i + 1000 * (uint64_t)k;
+        for (auto &t : adders)
+            t.join();
+        std::atomic<bool> closed{false};
+        std::thread destroyer([&] {
+            while (!closed.load())
+                std::this_thread::yield();
+            O::destroy(b); // right after close returned on another thread
+        });
+        ASSERT_EQ(O::close(b), LFGO_OK);
+        EXPECT_EQ(sum.load(), want) << "close returned before delivering everything";
+        closed = true;
+        destroyer.join();
+    }
+}
+
+TEST(BatchLifetime, DestroyRightAfterCloseReturnsLfgo)
+{
+    close_then_destroy_elsewhere<lfgo_batch>();
+}
+
+TEST(BatchLifetime, DestroyRightAfterCloseReturnsTwin)
+{
+    close_then_destroy_elsewhere<lfgo_twin_batch>();
 }
 
 // ------------------------------------------------------------ mutex

@@ -132,7 +132,12 @@ LFGO_API lfgo_status lfgo_batch_flush(lfgo_batch *b);
  * last callback returned.  LFGO_OK; LFGO_CLOSED if already closed. */
 LFGO_API lfgo_status lfgo_batch_close(lfgo_batch *b);
 
-/* Closes (if needed), waits for the flusher, frees.  Not from the callback. */
+/* Closes (if needed), waits for the flusher, frees.  Not from the callback.
+ * Lifetime: any thread may destroy as soon as lfgo_batch_close has returned
+ * (on any thread), once no add() or flush() call is still running: an add()
+ * that was blocked on a full lane when the batcher closed returns
+ * LFGO_CLOSED, and the caller must let it return first (join the adders, or
+ * count them with a WaitGroup).  The callback is never running then. */
 LFGO_API void lfgo_batch_destroy(lfgo_batch *b);
 
 /* A snapshot of the counters.  LFGO_OK, or LFGO_MISUSE for NULLs. */
