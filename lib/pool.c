@@ -122,11 +122,13 @@ static uint32_t next_rand(void)
 
 static void inject_init(struct inject *q)
 {
-    /* relaxed (all): the pool is not shared yet; thread creation publishes it. */
+    /* relaxed (tail, head and every cell's seq): the pool is not shared
+     * yet; pthread_create in lfgo_pool_create publishes these stores to the
+     * workers; other threads get the pool by a hand-over that orders them. */
     lfgo_atomic_store(&q->tail, 0, memory_order_relaxed);
-    lfgo_atomic_store(&q->head, 0, memory_order_relaxed); /* order: as above */
+    lfgo_atomic_store(&q->head, 0, memory_order_relaxed);
     for (uint64_t i = 0; i < LFGO_POOL_INJECT; i++)
-        lfgo_atomic_store(&q->cell[i].seq, i, memory_order_relaxed); /* order: as above */
+        lfgo_atomic_store(&q->cell[i].seq, i, memory_order_relaxed);
 }
 
 static bool inject_push(struct inject *q, const struct job *j)
@@ -141,7 +143,9 @@ static bool inject_push(struct inject *q, const struct job *j)
         if (dif < 0)
             return false; /* full */
         if (dif > 0) {
-            pos = lfgo_atomic_load(&q->tail, memory_order_relaxed); /* order: as above */
+            /* relaxed: another producer took pos; a new guess, which the
+             * acquire load of that cell's seq checks as it did this one. */
+            pos = lfgo_atomic_load(&q->tail, memory_order_relaxed);
             continue;
         }
         /* relaxed: the CAS only claims the cell; the job is published by the
@@ -166,7 +170,9 @@ static bool inject_pop(struct inject *q, struct job *j)
         if (dif < 0)
             return false; /* empty, or its producer is still writing */
         if (dif > 0) {
-            pos = lfgo_atomic_load(&q->head, memory_order_relaxed); /* order: as above */
+            /* relaxed: another consumer took pos; a new guess, which the
+             * acquire load of that cell's seq checks as it did this one. */
+            pos = lfgo_atomic_load(&q->head, memory_order_relaxed);
             continue;
         }
         /* relaxed: claims the cell; its seq carries the data both ways. */
@@ -575,11 +581,13 @@ lfgo_status lfgo_pool_create(lfgo_pool **out, int workers)
     p->nworkers = n;
     p->max_spin = (uint32_t)((n + 1) / 2); /* Go: at most GOMAXPROCS/2 spin */
     inject_init(&p->inj);
-    /* relaxed (all four): not shared yet; pthread_create publishes them. */
+    /* relaxed (idle, wake, stopping, live): the pool is not shared yet;
+     * pthread_create below publishes these stores to each worker; other
+     * threads get the pool from this one by a hand-over that orders them. */
     lfgo_atomic_store(&p->idle, 0u, memory_order_relaxed);
-    lfgo_atomic_store(&p->wake, 0u, memory_order_relaxed);             /* order: as above */
-    lfgo_atomic_store(&p->stopping, (uint32_t)STOP_NONE, memory_order_relaxed); /* order: as above */
-    lfgo_atomic_store(&p->live, (uint32_t)n, memory_order_relaxed);    /* order: as above */
+    lfgo_atomic_store(&p->wake, 0u, memory_order_relaxed);
+    lfgo_atomic_store(&p->stopping, (uint32_t)STOP_NONE, memory_order_relaxed);
+    lfgo_atomic_store(&p->live, (uint32_t)n, memory_order_relaxed);
     for (int i = 0; i < n; i++)
         worker_init(&w[i], p);
     for (int i = 0; i < n; i++) {
@@ -627,11 +635,13 @@ lfgo_status lfgo_group_init(lfgo_group *g, lfgo_pool *pool, int limit)
         return LFGO_EINVAL;
     g->pool = pool;
     g->limit = limit > 0 ? (uint32_t)limit : 0u;
-    /* relaxed (all): the group is not shared yet; the lfgo_go that first
-     * shares it (a release, see lfgo/pool.h) publishes these. */
+    /* relaxed (inflight, blocked, err): the group is not shared yet; what
+     * hands it to another thread publishes these stores (a submission,
+     * which happens-before the task it starts, see lfgo/pool.h, or the
+     * caller's own synchronisation). */
     lfgo_atomic_store(&g->inflight, 0u, memory_order_relaxed);
-    lfgo_atomic_store(&g->blocked, 0u, memory_order_relaxed); /* order: as above */
-    lfgo_atomic_store(&g->err, 0u, memory_order_relaxed);     /* order: as above */
+    lfgo_atomic_store(&g->blocked, 0u, memory_order_relaxed);
+    lfgo_atomic_store(&g->err, 0u, memory_order_relaxed);
     lfgo_wg_init(&g->wg);
     return LFGO_OK;
 }

@@ -86,9 +86,10 @@ typedef enum lfgo__steal {
 /* Empties the deque.  Call before it is shared. */
 static inline void lfgo__deque_init(lfgo__deque *d)
 {
-    /* relaxed: the deque is not shared yet; thread creation publishes it. */
+    /* relaxed (top and bottom): the deque is not shared yet; creating the
+     * threads that use it (pthread_create) publishes both stores. */
     lfgo_atomic_store(&d->top, 0, memory_order_relaxed);
-    lfgo_atomic_store(&d->bottom, 0, memory_order_relaxed); /* order: as above */
+    lfgo_atomic_store(&d->bottom, 0, memory_order_relaxed);
 }
 
 /* Owner only.  Appends x at the bottom; false if the deque is full. */
@@ -178,10 +179,12 @@ static inline lfgo__steal lfgo__deque_steal(lfgo__deque *d, uintptr_t *out)
 /* A snapshot of the number of elements (diagnostics and idle checks). */
 static inline int64_t lfgo__deque_size(lfgo__deque *d)
 {
-    /* relaxed: a hint; a caller that acts on it steals or takes, which
-     * decides properly. */
+    /* relaxed (both loads): a hint that publishes nothing; a caller that
+     * acts on it steals or takes, whose own orderings decide, and the idle
+     * handshake orders these loads after its seq_cst fence, or its seq_cst
+     * RMW under TSan (lib/pool.c). */
     int64_t b = lfgo_atomic_load(&d->bottom, memory_order_relaxed);
-    int64_t t = lfgo_atomic_load(&d->top, memory_order_relaxed); /* order: as above */
+    int64_t t = lfgo_atomic_load(&d->top, memory_order_relaxed);
     return b > t ? b - t : 0;
 }
 
