@@ -144,6 +144,7 @@ static inline void lfgo__chan_enter(lfgo_chan *ch)
 
 static inline void lfgo__chan_leave(lfgo_chan *ch)
 {
+    /* release: the leaver's last access; destroy's load pairs with it. */
     lfgo_atomic_fetch_sub(&ch->nin, 1u, memory_order_release);
 }
 
@@ -159,6 +160,7 @@ static inline void lfgo__chan_call(lfgo_chan *ch)
 
 static inline lfgo_status lfgo__chan_left(lfgo_chan *ch, lfgo_status st)
 {
+    /* release: as lfgo__chan_leave. */
     lfgo_atomic_fetch_sub(&ch->ncalls, 1u, memory_order_release);
     return st;
 }

@@ -488,6 +488,7 @@ void lfgo_mutex_init(lfgo_mutex *m)
     lfgo_atomic_store(&m->state, 0u, memory_order_relaxed);
     lfgo_atomic_store(&m->spinners, 0u, memory_order_relaxed);
     m->head = m->tail = NULL;
+    /* relaxed: as above (statistics, before the mutex is shared). */
     lfgo_atomic_store(&m->starvations, 0u, memory_order_relaxed);
     lfgo_atomic_store(&m->handoffs, 0u, memory_order_relaxed);
 }
