@@ -158,12 +158,17 @@ template <class I> void close_midstream(int P, int C, size_t cap, int64_t total)
         base[p] = p * per;
     std::vector<std::atomic<uint8_t>> seen(P * per);
     std::atomic<int64_t> bad{0};
+    // With one producer (SPSC, SPMC) close belongs to the producing side
+    // (lfgo/chan.h, "Kind hint"): the producer closes when told to; with
+    // several, another thread closes under their feet.
+    const bool producer_closes = P == 1;
+    std::atomic<bool> stop{false};
     std::vector<std::thread> cons, prods;
     for (int k = 0; k < C; k++)
         cons.emplace_back(consume<I>, c, P, k % 2 == 1, &seen, &base, &bad);
     for (int p = 0; p < P; p++)
         prods.emplace_back([&, p] {
-            for (int64_t i = 0; i < per; i++) {
+            for (int64_t i = 0; i < per && !(producer_closes && stop.load()); i++) {
                 uint64_t it = ((uint64_t)p << kShift) | (uint64_t)i;
                 lfgo_status st = I::send(c, &it);
                 if (st == LFGO_CLOSED)
@@ -172,9 +177,19 @@ template <class I> void close_midstream(int P, int C, size_t cap, int64_t total)
                     ++bad;
                 ok[p]++;
             }
+            if (producer_closes) {
+                if (I::close(c) != LFGO_OK)
+                    ++bad;
+                uint64_t late = 0;
+                if (I::send(c, &late) != LFGO_CLOSED)
+                    ++bad;
+            }
         });
     std::this_thread::sleep_for(std::chrono::milliseconds(20 + std::rand() % 30));
-    ASSERT_EQ(I::close(c), LFGO_OK);
+    if (producer_closes)
+        stop = true;
+    else
+        ASSERT_EQ(I::close(c), LFGO_OK);
     for (auto &t : prods)
         t.join();
     for (auto &t : cons)
