@@ -57,14 +57,16 @@ struct timespec to_timespec(std::chrono::duration<Rep, Period> d) noexcept
 {
     using namespace std::chrono;
     using sec_rep = long long;
-    constexpr auto max_s = duration<long double>(1e15); /* ~31 million years */
+    /* Clamp at ~126 years: beyond it `d - s` below could overflow a
+     * nanosecond count (time_point::min() of steady_clock does). */
+    constexpr auto max_s = duration<long double>(4e9);
     struct timespec ts{};
     if (duration<long double>(d) >= max_s) {
-        ts.tv_sec = static_cast<std::time_t>(1000000000000000LL);
+        ts.tv_sec = static_cast<std::time_t>(4000000000LL);
         return ts;
     }
     if (duration<long double>(d) <= -max_s) {
-        ts.tv_sec = static_cast<std::time_t>(-1000000000000000LL);
+        ts.tv_sec = static_cast<std::time_t>(-4000000000LL);
         return ts;
     }
     auto s = floor<duration<sec_rep>>(d);
@@ -103,8 +105,8 @@ template <class Rep, class Period>
 struct timespec deadline_after(const std::chrono::duration<Rep, Period> &d) noexcept
 {
     using namespace std::chrono;
-    if (duration<long double>(d) >= duration<long double>(1e15))
-        return to_timespec(d); /* clamped: never passes */
+    if (duration<long double>(d) >= duration<long double>(4e9))
+        return to_timespec(d); /* clamped (as to_timespec): never passes */
     return deadline(steady_clock::now() + ceil<steady_clock::duration>(d));
 }
 
