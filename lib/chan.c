@@ -35,18 +35,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chan_args.h"
 #include "chan_internal.h"
 #include "deadline.h"
 
 #define MAX_CAP ((uint64_t)1 << 40)
-
-static bool bad_chan(const char *func, const lfgo_chan *ch)
-{
-    if (ch)
-        return false;
-    lfgo__misuse(func, "NULL channel");
-    return true;
-}
 
 /* ------------------------------------------------------------ lifetime */
 
@@ -199,7 +192,7 @@ uint32_t lfgo__chan_debug_waiters(lfgo_chan *ch)
 
 void lfgo_chan_destroy(lfgo_chan *ch)
 {
-    if (bad_chan("lfgo_chan_destroy", ch))
+    if (lfgo__bad_chan("lfgo_chan_destroy", ch))
         return;
     if (is_closed(ch))
         wait_for_leavers(ch);
@@ -556,12 +549,7 @@ static lfgo_status recv_impl(lfgo_chan *ch, void *out, const struct timespec *de
  * always pass NULL (the value is discarded, as Go's `<-c`). */
 static bool bad_send(const char *func, const lfgo_chan *ch, const void *elem)
 {
-    if (bad_chan(func, ch))
-        return true;
-    if (elem || ch->elem_size == 0)
-        return false;
-    lfgo__misuse(func, "NULL element");
-    return true;
+    return lfgo__bad_chan(func, ch) || lfgo__bad_send_elem(func, elem, ch->elem_size);
 }
 
 #define CHECK(bad)               \
@@ -594,21 +582,21 @@ lfgo_status lfgo_chan_send_until(lfgo_chan *ch, const void *elem, const struct t
 
 lfgo_status lfgo_chan_recv(lfgo_chan *ch, void *out)
 {
-    CHECK(bad_chan("lfgo_chan_recv", ch));
+    CHECK(lfgo__bad_chan("lfgo_chan_recv", ch));
     lfgo__chan_call(ch);
     return lfgo__chan_left(ch, recv_impl(ch, out, NULL, false));
 }
 
 lfgo_status lfgo_chan_try_recv(lfgo_chan *ch, void *out)
 {
-    CHECK(bad_chan("lfgo_chan_try_recv", ch));
+    CHECK(lfgo__bad_chan("lfgo_chan_try_recv", ch));
     lfgo__chan_call(ch);
     return lfgo__chan_left(ch, recv_impl(ch, out, NULL, true));
 }
 
 lfgo_status lfgo_chan_recv_until(lfgo_chan *ch, void *out, const struct timespec *deadline)
 {
-    CHECK(bad_chan("lfgo_chan_recv_until", ch) ||
+    CHECK(lfgo__bad_chan("lfgo_chan_recv_until", ch) ||
           lfgo__bad_deadline("lfgo_chan_recv_until", deadline));
     lfgo__chan_call(ch);
     return lfgo__chan_left(ch, recv_impl(ch, out, deadline, false));
@@ -656,17 +644,7 @@ static lfgo_status recv_many(lfgo_chan *ch, void *out, size_t n, size_t *done,
 static bool bad_batch(const char *func, lfgo_chan *ch, const void *p, size_t n, size_t *done,
                       bool send)
 {
-    if (bad_chan(func, ch))
-        return true;
-    if (!done) {
-        lfgo__misuse(func, "NULL done");
-        return true;
-    }
-    *done = 0;
-    if (n == 0 || p || !send || ch->elem_size == 0)
-        return false;
-    lfgo__misuse(func, "NULL elements");
-    return true;
+    return lfgo__bad_chan(func, ch) || lfgo__bad_batch(func, p, n, done, send, ch->elem_size);
 }
 
 lfgo_status lfgo_chan_send_many(lfgo_chan *ch, const void *elems, size_t n, size_t *done)
@@ -742,7 +720,7 @@ static lfgo_status ring_close(lfgo_chan *ch)
  * last access, so a receiver that sees the close may destroy at once. */
 lfgo_status lfgo_chan_close(lfgo_chan *ch)
 {
-    CHECK(bad_chan("lfgo_chan_close", ch));
+    CHECK(lfgo__bad_chan("lfgo_chan_close", ch));
     lfgo__chan_call(ch);
     lfgo__chan_enter(ch);
     lfgo_status st = ch->cap == 0 ? lfgo__sync_close(ch) : ring_close(ch);

@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "../chan_wait.h" /* lfgo__chan_rand, lfgo__deadline_passed only */
+#include "../chan_args.h"
 #include "../deadline.h"
 #include "lfgo/twin/chan.h"
 
@@ -435,22 +436,9 @@ static lfgo_status op(lfgo_twin_chan *ch, void *elem, bool send, const struct ti
 
 /* Misuse checks, as lfgo's: a send may pass NULL only for zero-size
  * elements; a receive into NULL discards the value. */
-static bool bad_chan(const char *func, const lfgo_twin_chan *ch)
-{
-    if (ch)
-        return false;
-    lfgo__misuse(func, "NULL channel");
-    return true;
-}
-
 static bool bad_send(const char *func, const lfgo_twin_chan *ch, const void *elem)
 {
-    if (bad_chan(func, ch))
-        return true;
-    if (elem || ch->elem_size == 0)
-        return false;
-    lfgo__misuse(func, "NULL element");
-    return true;
+    return lfgo__bad_chan(func, ch) || lfgo__bad_send_elem(func, elem, ch->elem_size);
 }
 
 #define CHECK(bad)               \
@@ -481,20 +469,20 @@ lfgo_status lfgo_twin_chan_send_until(lfgo_twin_chan *ch, const void *elem,
 
 lfgo_status lfgo_twin_chan_recv(lfgo_twin_chan *ch, void *out)
 {
-    CHECK(bad_chan("lfgo_twin_chan_recv", ch));
+    CHECK(lfgo__bad_chan("lfgo_twin_chan_recv", ch));
     return op(ch, out, false, NULL, false);
 }
 
 lfgo_status lfgo_twin_chan_try_recv(lfgo_twin_chan *ch, void *out)
 {
-    CHECK(bad_chan("lfgo_twin_chan_try_recv", ch));
+    CHECK(lfgo__bad_chan("lfgo_twin_chan_try_recv", ch));
     return op(ch, out, false, NULL, true);
 }
 
 lfgo_status lfgo_twin_chan_recv_until(lfgo_twin_chan *ch, void *out,
                                       const struct timespec *deadline)
 {
-    CHECK(bad_chan("lfgo_twin_chan_recv_until", ch) ||
+    CHECK(lfgo__bad_chan("lfgo_twin_chan_recv_until", ch) ||
           lfgo__bad_deadline("lfgo_twin_chan_recv_until", deadline));
     return op(ch, out, false, deadline, false);
 }
@@ -532,20 +520,10 @@ static lfgo_status recv_many(lfgo_twin_chan *ch, void *out, size_t n, size_t *do
     return LFGO_OK;
 }
 
-static bool bad_batch(const char *func, lfgo_twin_chan *ch, const void *p, size_t n,
-                      size_t *done, bool send)
+static bool bad_batch(const char *func, lfgo_twin_chan *ch, const void *p, size_t n, size_t *done,
+                      bool send)
 {
-    if (bad_chan(func, ch))
-        return true;
-    if (!done) {
-        lfgo__misuse(func, "NULL done");
-        return true;
-    }
-    *done = 0;
-    if (n == 0 || p || !send || ch->elem_size == 0)
-        return false;
-    lfgo__misuse(func, "NULL elements");
-    return true;
+    return lfgo__bad_chan(func, ch) || lfgo__bad_batch(func, p, n, done, send, ch->elem_size);
 }
 
 lfgo_status lfgo_twin_chan_send_many(lfgo_twin_chan *ch, const void *elems, size_t n,
