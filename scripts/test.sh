@@ -31,6 +31,16 @@ for p in "${presets[@]}"; do
   fi
   echo "=== preset $p: exit $rc, $((SECONDS - start)) s ==="
 done
+# CI shows only the end of this output: repeat each failed test's name and the
+# end of its output here, so a failure is readable from the tail.
+for p in "${bad[@]}"; do
+  echo "=== failures in preset $p (from build/$p-ctest.log) ==="
+  awk '/Test +#[0-9]+: .*\*\*\*(Failed|Timeout|Exception|Not Run +[0-9])/ {on=1; n=0; print; next}
+       on && (/^ +Start +[0-9]+:/ || /^ *[0-9]+\/[0-9]+ Test +#/) {on=0}
+       on && n < 60 {print; n++}' "build/$p-ctest.log"
+  sed -n '/^The following tests FAILED:/,/^$/p' "build/$p-ctest.log"
+  grep -E '^(FAILED|CMake Error|ninja: build stopped)|error:' "build/$p-ctest.log" | head -20
+done
 [ ${#bad[@]} -eq 0 ] || echo "failing presets: ${bad[*]}"
 echo "${passed} passed, ${failed} failed"
 [ ${#bad[@]} -eq 0 ]

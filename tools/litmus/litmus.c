@@ -567,6 +567,13 @@ int main(int argc, char **argv)
             printf("%-30s %-9s exists (%s)\n", t->name, t->c11_forbids ? "Forbidden" : "Allowed", t->cond);
             continue;
         }
+        /* Without membarrier the heavy barrier is a fence on one side only,
+         * which does not forbid store buffering: the library then uses its
+         * fence mode (lfgo.chan.fence), so this shape has nothing to show. */
+        if (t->thr[0] == chan_membarrier_0 && !have_membarrier) {
+            printf("%s: not run, membarrier(PRIVATE_EXPEDITED) unavailable\n\n", t->name);
+            continue;
+        }
         unsigned long long pos = run_test(t, n);
         ran++;
         if (pos && t->c11_forbids) {
@@ -577,7 +584,7 @@ int main(int argc, char **argv)
     if (list)
         return 0;
     if (!have_membarrier)
-        printf("note: membarrier(PRIVATE_EXPEDITED) unavailable; the membarrier variant used a fence\n");
+        printf("note: membarrier(PRIVATE_EXPEDITED) unavailable; the membarrier variant was not run\n");
     printf("%d tests, %llu with a forbidden outcome observed\n", ran, bad);
     return (check && bad) ? 1 : 0;
 }
