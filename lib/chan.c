@@ -1,41 +1,31 @@
 /*
- * lib/chan.c - channels: lifetime, the buffered ring, blocking, close and
- * the public entry points (unbuffered channels: chan_sync.c; select:
- * chan_select.c).
+ * lib/chan.c - channels: the public layer.  Creation and destruction (the
+ * lifetime rules of include/lfgo/chan.h), the argument checks of every
+ * send, receive, batch and close, and the dispatch to the room that does the
+ * work: the ring for buffered channels (chan_ring.c), the rendezvous for
+ * unbuffered ones (chan_sync.c).  Select has its own entry points
+ * (chan_select.c).
  *
- * The ring is Vyukov's bounded queue.  Invariants:
- *  - slot i starts with seq = 2i.  A producer at position p may fill the
- *    slot iff seq == 2p; it writes the value, then stores seq = 2p + 1
- *    (release).  A consumer at position p may empty it iff seq == 2p + 1; it
- *    reads the value, then stores seq = 2(p + cap) (release), handing the
- *    slot to the producer of position p + cap.  (Vyukov's original uses p,
- *    p + 1 and p + cap, which cannot tell "full" from "free on the next lap"
- *    when cap == 1; doubling keeps the two apart for every capacity.)  So neither side ever reads the other's
- *    index on the fast path: each reads only the slot it is about to use
- *    (FastForward's property: no shared index written per item).
- *  - tail = producer position << 1 | closed.  Multi-producer kinds claim a
- *    position with a CAS on tail, which fails once the closed bit is set: a
- *    send either claimed its position before the close (and will be
- *    delivered) or returns LFGO_CLOSED.  Single-producer kinds store tail
- *    plainly; close is a producer-side call for them (documented hint).
- *  - head = consumer position; multi-consumer kinds claim with a CAS.
- *  - A receiver that finds its slot not ready returns LFGO_CLOSED only if
- *    tail is closed and its final position equals head: every position below
- *    it was claimed before the close and will be (or was) published.
- *  - Sleepers: a thread that must wait counts itself in the eventcount's
- *    waiter count (recv_nsl / send_nsl), sets bit 0 of the eventcount it
- *    sleeps on (recv_ev for receivers, send_ev for senders), runs the heavy
- *    side of the asymmetric barrier, rechecks, and parks while the word is
- *    unchanged.  The other side, after publishing, reads the eventcount
- *    (light side); only if the bit is set does it enter ev_wake, which wakes
- *    one sleeper per publish while the count is nonzero (and notifies the
- *    selects in selq), or clears a stale bit when it is zero.
+ * Dependency order of the channel rooms (each calls only rooms above it;
+ * no include or call cycles):
+ *   park.h, deadline.h, chan_args.h, chan_batch.h, waitlist.h,
+ *   select_plan.h                  leaves (no atomics but park.h's word)
+ *   chan_wait.h / chan_wait.c      the waiter queue, wake after unlock, lock
+ *   chan_internal.h                the layout; declares the rooms below
+ *   chan_barrier.c                 the asymmetric barrier
+ *   chan_ring.c                    buffered: ring, eventcounts, close
+ *   chan_sync.c                    unbuffered: exchange slot, locked path
+ *   chan_select.c                  select (calls ring and sync)
+ *   chan.c                         this file (calls ring, sync, barrier)
+ * The twin (lib/twin/chan.c) uses the leaves only.
  */
 #include <sched.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "chan_args.h"
+#include "chan_batch.h"
 #include "chan_internal.h"
 #include "deadline.h"
 
@@ -66,38 +56,6 @@ size_t lfgo_chan_size(size_t elem_size, size_t capacity, lfgo_chan_kind kind)
     return b ? b + LFGO_CACHELINE - 1 : 0;
 }
 
-static uint32_t log2_of(uint64_t x)
-{
-    return (uint32_t)__builtin_ctzll(x);
-}
-
-/*
- * MPMC only: with a power-of-two capacity and a power-of-two stride of at
- * most half a line, position i goes to line (i mod lines), slot (i / lines)
- * in it, so the producers filling neighbouring positions (and the consumers
- * emptying them) touch different lines: packed slots would put up to
- * LFGO_CACHELINE / stride neighbours on one line, written by several
- * threads of the same side at once.  With a single producer or a single
- * consumer, packed slots are faster: each line then crosses between the
- * sides once per LFGO_CACHELINE / stride items, not once per item
- * (measured: bench_chan spsc 7.8-8.1 ns per item packed against 12-15 ns
- * spread, ck_ring 7.9-8.5 ns in the same runs; mpmc_2p2c and 4p4c within
- * noise either way; docs/design.md, "Ring layout").
- */
-static void setup_spread(lfgo_chan *ch)
-{
-    size_t spl = LFGO_CACHELINE / ch->stride; /* slots per line */
-    if ((ch->stride & (ch->stride - 1)) != 0 || spl < 2 || ch->cap < 2 * spl)
-        return;
-    uint64_t lines = ch->cap / spl;
-    ch->flags |= LFGO__CHAN_SPREAD;
-    ch->lmask = lines - 1;
-    ch->lshift = log2_of(lines);
-    ch->spl_shift = log2_of(spl);
-}
-
-static struct lfgo__slot *slot_at(lfgo_chan *ch, uint64_t pos);
-
 static void setup(lfgo_chan *ch, size_t elem_size, size_t cap, lfgo_chan_kind kind)
 {
     memset(ch, 0, sizeof *ch);
@@ -107,15 +65,8 @@ static void setup(lfgo_chan *ch, size_t elem_size, size_t cap, lfgo_chan_kind ki
     ch->kind = (uint32_t)kind;
     if (cap == 0 && elem_size <= LFGO__XBUF)
         ch->flags |= LFGO__CHAN_XFAST;
-    if (cap && (cap & (cap - 1)) == 0) {
-        ch->flags |= LFGO__CHAN_POW2;
-        ch->mask = cap - 1;
-        if (kind == LFGO_CHAN_MPMC)
-            setup_spread(ch);
-    }
-    for (uint64_t i = 0; i < cap; i++)
-        /* relaxed: before the channel is shared (sharing it orders this). */
-        lfgo_atomic_store(&slot_at(ch, i)->seq, 2u * i, memory_order_relaxed);
+    if (cap != 0)
+        lfgo__ring_setup(ch);
     lfgo__chan_barrier_init();
 }
 
@@ -161,8 +112,8 @@ static bool is_closed(lfgo_chan *ch)
 static bool has_blocked(lfgo_chan *ch)
 {
     lfgo__chlock_lock(&ch->lock);
-    bool q = ch->sendq.head || ch->recvq.head || ch->selq.head ||
-             lfgo__sync_slot_busy(ch);
+    bool q = lfgo__waitq_any(&ch->sendq) || lfgo__waitq_any(&ch->recvq) ||
+             lfgo__waitq_any(&ch->selq) || lfgo__sync_slot_busy(ch);
     lfgo__chlock_unlock(&ch->lock);
     return q || lfgo_atomic_load(&ch->nin, memory_order_seq_cst) != 0 ||
            lfgo_atomic_load(&ch->recv_nsl, memory_order_seq_cst) != 0 ||
@@ -208,341 +159,60 @@ void lfgo_chan_destroy(lfgo_chan *ch)
         free(ch->mem);
 }
 
-/* ------------------------------------------------------------ ring */
-
-static struct lfgo__slot *slot_at(lfgo_chan *ch, uint64_t pos)
-{
-    uint64_t i;
-    if (ch->flags & LFGO__CHAN_POW2) {
-        i = pos & ch->mask;
-        if (ch->flags & LFGO__CHAN_SPREAD)
-            i = ((i & ch->lmask) << ch->spl_shift) | (i >> ch->lshift);
-    } else {
-        i = pos % ch->cap;
-    }
-    return (struct lfgo__slot *)(ch->ring + i * ch->stride);
-}
-
-/* Tells the selects registered on the channel that it changed; their
- * futex wakes come after the unlock. */
-static void notify_selects(lfgo_chan *ch)
-{
-    lfgo__wakes wk = LFGO__WAKES_INIT;
-    lfgo__chlock_lock(&ch->lock);
-    lfgo__waitq_notify_all(&ch->selq, &wk);
-    lfgo__chlock_unlock(&ch->lock);
-    lfgo__wakes_run(&wk);
-}
-
-/* Wakes everything waiting on `ev`: its parked threads and the selects
- * registered on the channel. */
-static void wake_everyone(lfgo_chan *ch, lfgo__word *ev)
-{
-    lfgo__park_wake_all(ev);
-    if (lfgo_atomic_load(&ch->nsel, memory_order_seq_cst))
-        notify_selects(ch);
-}
-
-/* Close: bump the epoch, clear the bit, wake everyone. */
-static void ev_close(lfgo_chan *ch, lfgo__word *ev)
-{
-    uint32_t v = lfgo_atomic_load(ev, memory_order_seq_cst);
-    while (!lfgo_atomic_cas_weak(ev, &v, (v + 2u) & ~1u, memory_order_seq_cst,
-                                 memory_order_seq_cst))
-        ;
-    wake_everyone(ch, ev);
-}
-
-/*
- * The waiter bit was seen after a publish.  If threads wait (nsl > 0), bump
- * the epoch and wake one of them (one value or slot was published, so one
- * waiter can use it); the bit stays set so that the next publish wakes the
- * next one, and the selects are notified.  If nobody waits, the bit is stale
- * (its sleeper got what it wanted or timed out): clear it, and if a waiter
- * arrived meanwhile, wake everyone (it may have parked on the value the
- * clear replaced).  Measured here: an empty FUTEX_WAKE costs ~0.2 us, a
- * membarrier ~2.2 us, so a wake per publish while someone sleeps is cheaper
- * than making each woken thread re-arm for the others (which needs the heavy
- * barrier again).
- */
-static void ev_wake(lfgo_chan *ch, lfgo__word *ev, LFGO_ATOMIC(uint32_t) *nsl)
-{
-    if (lfgo_atomic_load(nsl, memory_order_seq_cst) != 0) {
-        lfgo_atomic_fetch_add(ev, 2u, memory_order_seq_cst);
-        lfgo__park_wake_one(ev);
-        if (lfgo_atomic_load(&ch->nsel, memory_order_seq_cst))
-            notify_selects(ch);
-        return;
-    }
-    uint32_t v = lfgo_atomic_load(ev, memory_order_seq_cst);
-    while ((v & 1u) && !lfgo_atomic_cas_weak(ev, &v, (v + 2u) & ~1u, memory_order_seq_cst,
-                                             memory_order_seq_cst))
-        ;
-    if (lfgo_atomic_load(nsl, memory_order_seq_cst) != 0)
-        wake_everyone(ch, ev);
-}
-
-/* The light side of the handshake, after a publish: wake sleepers on `ev`
- * if any announced themselves (see chan_barrier.c). */
-static inline void wake_check(lfgo_chan *ch, lfgo__word *ev, LFGO_ATOMIC(uint32_t) *nsl)
-{
-#if defined(LFGO_TSAN)
-    uint32_t v = lfgo_atomic_fetch_add(ev, 0u, memory_order_seq_cst);
-#else
-    /* relaxed: the mode is fixed before the channel was shared. */
-    if (lfgo_atomic_load(&lfgo__chan_asym, memory_order_relaxed))
-        lfgo_compiler_barrier(); /* the sleeper's membarrier orders us */
-    else
-        lfgo_atomic_fence(memory_order_seq_cst); /* pairs with the sleeper's fence */
-    /* relaxed: the barrier above orders this load after our publish; a
-     * sleeper's bit is either seen here or its recheck sees the publish. */
-    uint32_t v = lfgo_atomic_load(ev, memory_order_relaxed);
-#endif
-    if (__builtin_expect(v & 1u, 0))
-        ev_wake(ch, ev, nsl);
-}
-
-/* The slot at `h` was not ready: closed and drained, or just empty. */
-static lfgo_status ring_empty(lfgo_chan *ch, uint64_t h)
-{
-    /* acquire: pairs with close's seq_cst RMW on tail, so close
-     * happens-before a receive that returns LFGO_CLOSED. */
-    uint64_t t = lfgo_atomic_load(&ch->tail, memory_order_acquire);
-    return ((t & 1u) && (t >> 1) == h) ? LFGO_CLOSED : LFGO_WOULDBLOCK;
-}
-
-/* Claims a producer position; NULL with *st set if full or closed. */
-static struct lfgo__slot *claim_send(lfgo_chan *ch, uint64_t *posp, lfgo_status *st)
-{
-    /* relaxed: tail only names a position; the slot's seq (acquire) orders
-     * the slot, and the closed bit is rechecked by the CAS. */
-    uint64_t t = lfgo_atomic_load(&ch->tail, memory_order_relaxed);
-    for (;;) {
-        if (t & 1u) {
-            *st = LFGO_CLOSED;
-            return NULL;
-        }
-        struct lfgo__slot *s = slot_at(ch, t >> 1);
-        /* acquire: pairs with the release of seq by the consumer that
-         * emptied this slot one lap ago, so our write cannot race its read. */
-        int64_t d = (int64_t)(lfgo_atomic_load(&s->seq, memory_order_acquire) - (t & ~(uint64_t)1));
-        if (d == 0 && !lfgo__chan_multi_prod(ch)) {
-            /* relaxed: single producer; tail is read only for close and len. */
-            lfgo_atomic_store(&ch->tail, t + 2u, memory_order_relaxed);
-        } else if (d == 0) {
-            /* relaxed: the CAS only arbitrates positions (see claim above). */
-            if (!lfgo_atomic_cas_weak(&ch->tail, &t, t + 2u, memory_order_relaxed,
-                                      memory_order_relaxed))
-                continue;
-        } else {
-            /* relaxed: as the first load of tail. */
-            uint64_t t2 = lfgo_atomic_load(&ch->tail, memory_order_relaxed);
-            if (d < 0 && t2 == t) {
-                *st = LFGO_WOULDBLOCK;
-                return NULL;
-            }
-            t = t2;
-            continue;
-        }
-        *posp = t >> 1;
-        return s;
-    }
-}
-
-lfgo_status lfgo__ring_try_send(lfgo_chan *ch, const void *elem)
-{
-    uint64_t pos;
-    lfgo_status st;
-    struct lfgo__slot *s = claim_send(ch, &pos, &st);
-    if (!s)
-        return st;
-    lfgo__chan_copy(s->data, elem, ch->elem_size);
-    /* release: publishes the value to the consumer's acquire load of seq. */
-    lfgo_atomic_store(&s->seq, 2u * pos + 1u, memory_order_release);
-    wake_check(ch, &ch->recv_ev, &ch->recv_nsl);
-    return LFGO_OK;
-}
-
-/* Claims a consumer position; NULL with *st set if empty or closed. */
-static struct lfgo__slot *claim_recv(lfgo_chan *ch, uint64_t *posp, lfgo_status *st)
-{
-    /* relaxed: head only names a position; the slot's seq orders the slot. */
-    uint64_t h = lfgo_atomic_load(&ch->head, memory_order_relaxed);
-    for (;;) {
-        struct lfgo__slot *s = slot_at(ch, h);
-        /* acquire: pairs with the producer's release of seq = 2h + 1. */
-        int64_t d = (int64_t)(lfgo_atomic_load(&s->seq, memory_order_acquire) - (2u * h + 1u));
-        if (d == 0 && !lfgo__chan_multi_cons(ch)) {
-            /* relaxed: single consumer; head is read only by len. */
-            lfgo_atomic_store(&ch->head, h + 1u, memory_order_relaxed);
-        } else if (d == 0) {
-            /* relaxed: the CAS only arbitrates positions. */
-            if (!lfgo_atomic_cas_weak(&ch->head, &h, h + 1u, memory_order_relaxed,
-                                      memory_order_relaxed))
-                continue;
-        } else {
-            /* relaxed: as the first load of head. */
-            uint64_t h2 = lfgo_atomic_load(&ch->head, memory_order_relaxed);
-            if (d < 0 && h2 == h) {
-                *st = ring_empty(ch, h);
-                return NULL;
-            }
-            h = h2;
-            continue;
-        }
-        *posp = h;
-        return s;
-    }
-}
-
-lfgo_status lfgo__ring_try_recv(lfgo_chan *ch, void *out)
-{
-    uint64_t pos;
-    lfgo_status st;
-    struct lfgo__slot *s = claim_recv(ch, &pos, &st);
-    if (!s)
-        return st;
-    lfgo__chan_copy_out(out, s->data, ch->elem_size);
-    /* release: hands the slot to the producer of pos + cap (its acquire load
-     * of seq), which is what makes the k-th receive happen-before the
-     * (k+cap)-th send completes. */
-    lfgo_atomic_store(&s->seq, 2u * (pos + ch->cap), memory_order_release);
-    wake_check(ch, &ch->send_ev, &ch->send_nsl);
-    return LFGO_OK;
-}
-
-bool lfgo__ring_ready(lfgo_chan *ch, lfgo_select_op op)
-{
-    uint64_t t = lfgo_atomic_load(&ch->tail, memory_order_seq_cst);
-    if (op == LFGO_SELECT_SEND)
-        return (t & 1u) || lfgo_atomic_load(&slot_at(ch, t >> 1)->seq, memory_order_seq_cst) == t;
-    uint64_t h = lfgo_atomic_load(&ch->head, memory_order_seq_cst);
-    if (lfgo_atomic_load(&slot_at(ch, h)->seq, memory_order_seq_cst) == 2u * h + 1u)
-        return true;
-    return (t & 1u) && (t >> 1) == h;
-}
-
-/*
- * What decides whether a case can proceed, in two words that change whenever
- * the answer may have (select's "nothing was ready" check, chan_select.c).
- * A receive depends on head, the seq of the slot at head and the closed bit
- * (tail does not move once closed); a send on tail (with the closed bit) and
- * the seq of the slot at tail.  Every one of them only grows, so equal values
- * at two looks mean no change in between.
- */
-void lfgo__ring_snap(lfgo_chan *ch, lfgo_select_op op, uint64_t *a, uint64_t *b)
-{
-    if (op == LFGO_SELECT_SEND) {
-        *a = lfgo_atomic_load(&ch->tail, memory_order_seq_cst);
-        *b = lfgo_atomic_load(&slot_at(ch, *a >> 1)->seq, memory_order_seq_cst);
-        return;
-    }
-    *a = lfgo_atomic_load(&ch->head, memory_order_seq_cst);
-    uint64_t seq = lfgo_atomic_load(&slot_at(ch, *a)->seq, memory_order_seq_cst);
-    *b = seq << 1 | (lfgo_atomic_load(&ch->tail, memory_order_seq_cst) & 1u);
-}
-
-/* ------------------------------------------------------------ blocking */
-
-typedef lfgo_status (*ring_fn)(lfgo_chan *ch, void *elem);
-
-static lfgo_status try_send_fn(lfgo_chan *ch, void *elem)
-{
-    return lfgo__ring_try_send(ch, elem);
-}
-
-lfgo__word *lfgo__ring_ev(lfgo_chan *ch, lfgo_select_op op, LFGO_ATOMIC(uint32_t) **nsl)
-{
-    *nsl = op == LFGO_SELECT_SEND ? &ch->send_nsl : &ch->recv_nsl;
-    return op == LFGO_SELECT_SEND ? &ch->send_ev : &ch->recv_ev;
-}
-
-/*
- * After a close, a publish still wakes only one sleeper (a send that claimed
- * its slot before the close publishes afterwards), and the close's own
- * wake-all may have come before later sleepers announced themselves.  So a
- * waiter that leaves the park on a closed channel passes the wake on to every
- * other counted sleeper: each wake reaches somebody, who wakes the rest, and
- * nobody stays parked on a closed, drained channel.  (Found by
- * ChanCloseMidstream under ASan: a consumer slept forever after close.)
- */
-static void pass_on_close(lfgo_chan *ch, lfgo__word *ev, LFGO_ATOMIC(uint32_t) *nsl)
-{
-    if ((lfgo_atomic_load(&ch->tail, memory_order_seq_cst) & 1u) &&
-        lfgo_atomic_load(nsl, memory_order_seq_cst) != 0) {
-        lfgo_atomic_fetch_add(ev, 2u, memory_order_seq_cst);
-        wake_everyone(ch, ev);
-    }
-}
-
-/* Spin; then count ourselves, announce on `ev`, run the heavy barrier,
- * recheck and park. */
-static lfgo_status ring_wait_loop(lfgo_chan *ch, lfgo_select_op op, ring_fn fn, void *elem,
-                                  const struct timespec *deadline)
-{
-    LFGO_ATOMIC(uint32_t) *nsl;
-    lfgo__word *ev = lfgo__ring_ev(ch, op, &nsl);
-    lfgo__spinner sp = LFGO__SPINNER_INIT;
-    for (;;) {
-        lfgo_status st = fn(ch, elem);
-        if (st != LFGO_WOULDBLOCK)
-            return st;
-        if (lfgo__deadline_passed(deadline))
-            return LFGO_TIMEOUT;
-        if (lfgo__spin(&sp))
-            continue;
-        lfgo_atomic_fetch_add(nsl, 1u, memory_order_seq_cst);
-        uint32_t e = lfgo_atomic_fetch_or(ev, 1u, memory_order_seq_cst) | 1u;
-        lfgo__chan_heavy_barrier();
-        st = fn(ch, elem);
-        if (st == LFGO_WOULDBLOCK)
-            lfgo__park_wait(ev, e, deadline);
-        lfgo_atomic_fetch_sub(nsl, 1u, memory_order_seq_cst);
-        pass_on_close(ch, ev, nsl);
-        if (st != LFGO_WOULDBLOCK)
-            return st;
-    }
-}
-
-/* A thread that waits is counted in nin for all of its wait (see
- * lfgo_chan_destroy). */
-static lfgo_status ring_wait(lfgo_chan *ch, lfgo_select_op op, ring_fn fn, void *elem,
-                             const struct timespec *deadline)
-{
-    lfgo__chan_enter(ch);
-    lfgo_status st = ring_wait_loop(ch, op, fn, elem, deadline);
-    lfgo__chan_leave(ch);
-    return st;
-}
-
 static lfgo_status send_impl(lfgo_chan *ch, const void *elem, const struct timespec *deadline,
                              bool try_only)
 {
     if (ch->cap == 0)
         return lfgo__sync_op(ch, (void *)(uintptr_t)elem, true, deadline, try_only);
-    lfgo_status st = lfgo__ring_try_send(ch, elem);
-    if (st != LFGO_WOULDBLOCK || try_only)
-        return st;
-    return ring_wait(ch, LFGO_SELECT_SEND, try_send_fn, (void *)(uintptr_t)elem, deadline);
+    return lfgo__ring_send(ch, elem, deadline, try_only);
 }
 
 static lfgo_status recv_impl(lfgo_chan *ch, void *out, const struct timespec *deadline,
                              bool try_only)
 {
-    lfgo_status st;
-    if (ch->cap == 0) {
-        st = lfgo__sync_op(ch, out, false, deadline, try_only);
-    } else {
-        st = lfgo__ring_try_recv(ch, out);
-        if (st == LFGO_WOULDBLOCK && !try_only)
-            st = ring_wait(ch, LFGO_SELECT_RECV, lfgo__ring_try_recv, out, deadline);
-    }
+    lfgo_status st = ch->cap == 0 ? lfgo__sync_op(ch, out, false, deadline, try_only)
+                                   : lfgo__ring_recv(ch, out, deadline, try_only);
     if (st == LFGO_CLOSED)
         lfgo__chan_zero(ch, out);
     return st;
 }
 
 /* ------------------------------------------------------------ public */
+
+/*
+ * Every public call: check the arguments (chan_args.h), count the call
+ * (LFGO_CHECK_LIFETIME), take the side (LFGO_CHECK_KIND), dispatch, and leave
+ * in the reverse order: lfgo__chan_left is the call's last access.
+ */
+typedef lfgo_status (*call_fn)(lfgo_chan *ch, void *a, size_t n, size_t *done,
+                               const struct timespec *deadline, bool try_only);
+
+static lfgo_status call(const char *func, lfgo_chan *ch, int side, call_fn fn, void *a, size_t n,
+                        size_t *done, const struct timespec *deadline, bool try_only)
+{
+    lfgo__chan_call(ch);
+    if (!lfgo__kind_enter(ch, side, func))
+        return lfgo__chan_left(ch, LFGO_MISUSE);
+    lfgo_status st = fn(ch, a, n, done, deadline, try_only);
+    lfgo__kind_leave(ch, side);
+    return lfgo__chan_left(ch, st);
+}
+
+static lfgo_status send_one(lfgo_chan *ch, void *elem, size_t n, size_t *done,
+                            const struct timespec *deadline, bool try_only)
+{
+    (void)n;
+    (void)done;
+    return send_impl(ch, elem, deadline, try_only);
+}
+
+static lfgo_status recv_one(lfgo_chan *ch, void *out, size_t n, size_t *done,
+                            const struct timespec *deadline, bool try_only)
+{
+    (void)n;
+    (void)done;
+    return recv_impl(ch, out, deadline, try_only);
+}
 
 /* Misuse checks of the public calls; true (after the report) if bad.  A send
  * may pass a NULL element only for a zero-size element type; a receive may
@@ -558,87 +228,72 @@ static bool bad_send(const char *func, const lfgo_chan *ch, const void *elem)
             return LFGO_MISUSE;  \
     } while (0)
 
+#define SEND(func, ch, elem, deadline, try_only)                                              \
+    call(func, ch, LFGO__SIDE_SEND, send_one, (void *)(uintptr_t)(elem), 0, NULL, deadline, \
+         try_only)
+#define RECV(func, ch, out, deadline, try_only) \
+    call(func, ch, LFGO__SIDE_RECV, recv_one, out, 0, NULL, deadline, try_only)
+
 lfgo_status lfgo_chan_send(lfgo_chan *ch, const void *elem)
 {
     CHECK(bad_send("lfgo_chan_send", ch, elem));
-    lfgo__chan_call(ch);
-    return lfgo__chan_left(ch, send_impl(ch, elem, NULL, false));
+    return SEND("lfgo_chan_send", ch, elem, NULL, false);
 }
 
 lfgo_status lfgo_chan_try_send(lfgo_chan *ch, const void *elem)
 {
     CHECK(bad_send("lfgo_chan_try_send", ch, elem));
-    lfgo__chan_call(ch);
-    return lfgo__chan_left(ch, send_impl(ch, elem, NULL, true));
+    return SEND("lfgo_chan_try_send", ch, elem, NULL, true);
 }
 
 lfgo_status lfgo_chan_send_until(lfgo_chan *ch, const void *elem, const struct timespec *deadline)
 {
     CHECK(bad_send("lfgo_chan_send_until", ch, elem) ||
           lfgo__bad_deadline("lfgo_chan_send_until", deadline));
-    lfgo__chan_call(ch);
-    return lfgo__chan_left(ch, send_impl(ch, elem, deadline, false));
+    return SEND("lfgo_chan_send_until", ch, elem, deadline, false);
 }
 
 lfgo_status lfgo_chan_recv(lfgo_chan *ch, void *out)
 {
     CHECK(lfgo__bad_chan("lfgo_chan_recv", ch));
-    lfgo__chan_call(ch);
-    return lfgo__chan_left(ch, recv_impl(ch, out, NULL, false));
+    return RECV("lfgo_chan_recv", ch, out, NULL, false);
 }
 
 lfgo_status lfgo_chan_try_recv(lfgo_chan *ch, void *out)
 {
     CHECK(lfgo__bad_chan("lfgo_chan_try_recv", ch));
-    lfgo__chan_call(ch);
-    return lfgo__chan_left(ch, recv_impl(ch, out, NULL, true));
+    return RECV("lfgo_chan_try_recv", ch, out, NULL, true);
 }
 
 lfgo_status lfgo_chan_recv_until(lfgo_chan *ch, void *out, const struct timespec *deadline)
 {
     CHECK(lfgo__bad_chan("lfgo_chan_recv_until", ch) ||
           lfgo__bad_deadline("lfgo_chan_recv_until", deadline));
-    lfgo__chan_call(ch);
-    return lfgo__chan_left(ch, recv_impl(ch, out, deadline, false));
+    return RECV("lfgo_chan_recv_until", ch, out, deadline, false);
 }
 
 /* ------------------------------------------------------------ batches */
 
-/* The i-th element of a batch array (NULL stays NULL: zero-size elements
- * or a discarding receive). */
-static void *nth(const lfgo_chan *ch, const void *base, size_t i)
+static lfgo_status send_fn(void *ch, void *elem, const struct timespec *deadline, bool try_only)
 {
-    return base ? (unsigned char *)(uintptr_t)base + i * ch->elem_size : NULL;
+    return send_impl(ch, elem, deadline, try_only);
 }
 
-static lfgo_status send_many(lfgo_chan *ch, const void *elems, size_t n, size_t *done,
+static lfgo_status recv_fn(void *ch, void *out, const struct timespec *deadline, bool try_only)
+{
+    return recv_impl(ch, out, deadline, try_only);
+}
+
+static lfgo_status send_many(lfgo_chan *ch, void *elems, size_t n, size_t *done,
                              const struct timespec *deadline, bool try_only)
 {
-    size_t i = 0;
-    lfgo_status st = LFGO_OK;
-    for (; i < n; i++) {
-        st = send_impl(ch, nth(ch, elems, i), deadline, try_only);
-        if (st != LFGO_OK)
-            break;
-    }
-    *done = i;
-    return st;
+    return lfgo__batch_send(ch, ch->elem_size, send_fn, elems, n, done, deadline, try_only);
 }
 
 static lfgo_status recv_many(lfgo_chan *ch, void *out, size_t n, size_t *done,
                              const struct timespec *deadline, bool try_only)
 {
-    *done = 0;
-    if (n == 0)
-        return LFGO_OK;
-    lfgo_status st = recv_impl(ch, out, deadline, try_only);
-    if (st != LFGO_OK)
-        return st;
-    size_t i = 1;
-    while (i < n && recv_impl(ch, nth(ch, out, i), NULL, true) == LFGO_OK)
-        i++;
-    *done = i;
-    return LFGO_OK;
+    return lfgo__batch_recv(ch, ch->elem_size, recv_fn, out, n, done, deadline, try_only);
 }
 
 static bool bad_batch(const char *func, lfgo_chan *ch, const void *p, size_t n, size_t *done,
@@ -647,11 +302,16 @@ static bool bad_batch(const char *func, lfgo_chan *ch, const void *p, size_t n, 
     return lfgo__bad_chan(func, ch) || lfgo__bad_batch(func, p, n, done, send, ch->elem_size);
 }
 
+#define SEND_MANY(func, ch, elems, n, done, deadline, try_only)                                \
+    call(func, ch, LFGO__SIDE_SEND, send_many, (void *)(uintptr_t)(elems), n, done, deadline, \
+         try_only)
+#define RECV_MANY(func, ch, out, n, done, deadline, try_only) \
+    call(func, ch, LFGO__SIDE_RECV, recv_many, out, n, done, deadline, try_only)
+
 lfgo_status lfgo_chan_send_many(lfgo_chan *ch, const void *elems, size_t n, size_t *done)
 {
     CHECK(bad_batch("lfgo_chan_send_many", ch, elems, n, done, true));
-    lfgo__chan_call(ch);
-    return lfgo__chan_left(ch, send_many(ch, elems, n, done, NULL, false));
+    return SEND_MANY("lfgo_chan_send_many", ch, elems, n, done, NULL, false);
 }
 
 lfgo_status lfgo_chan_send_many_until(lfgo_chan *ch, const void *elems, size_t n, size_t *done,
@@ -659,22 +319,19 @@ lfgo_status lfgo_chan_send_many_until(lfgo_chan *ch, const void *elems, size_t n
 {
     CHECK(bad_batch("lfgo_chan_send_many_until", ch, elems, n, done, true) ||
           lfgo__bad_deadline("lfgo_chan_send_many_until", deadline));
-    lfgo__chan_call(ch);
-    return lfgo__chan_left(ch, send_many(ch, elems, n, done, deadline, false));
+    return SEND_MANY("lfgo_chan_send_many_until", ch, elems, n, done, deadline, false);
 }
 
 lfgo_status lfgo_chan_try_send_many(lfgo_chan *ch, const void *elems, size_t n, size_t *done)
 {
     CHECK(bad_batch("lfgo_chan_try_send_many", ch, elems, n, done, true));
-    lfgo__chan_call(ch);
-    return lfgo__chan_left(ch, send_many(ch, elems, n, done, NULL, true));
+    return SEND_MANY("lfgo_chan_try_send_many", ch, elems, n, done, NULL, true);
 }
 
 lfgo_status lfgo_chan_recv_many(lfgo_chan *ch, void *out, size_t n, size_t *done)
 {
     CHECK(bad_batch("lfgo_chan_recv_many", ch, out, n, done, false));
-    lfgo__chan_call(ch);
-    return lfgo__chan_left(ch, recv_many(ch, out, n, done, NULL, false));
+    return RECV_MANY("lfgo_chan_recv_many", ch, out, n, done, NULL, false);
 }
 
 lfgo_status lfgo_chan_recv_many_until(lfgo_chan *ch, void *out, size_t n, size_t *done,
@@ -682,50 +339,34 @@ lfgo_status lfgo_chan_recv_many_until(lfgo_chan *ch, void *out, size_t n, size_t
 {
     CHECK(bad_batch("lfgo_chan_recv_many_until", ch, out, n, done, false) ||
           lfgo__bad_deadline("lfgo_chan_recv_many_until", deadline));
-    lfgo__chan_call(ch);
-    return lfgo__chan_left(ch, recv_many(ch, out, n, done, deadline, false));
+    return RECV_MANY("lfgo_chan_recv_many_until", ch, out, n, done, deadline, false);
 }
 
 lfgo_status lfgo_chan_try_recv_many(lfgo_chan *ch, void *out, size_t n, size_t *done)
 {
     CHECK(bad_batch("lfgo_chan_try_recv_many", ch, out, n, done, false));
-    lfgo__chan_call(ch);
-    return lfgo__chan_left(ch, recv_many(ch, out, n, done, NULL, true));
+    return RECV_MANY("lfgo_chan_try_recv_many", ch, out, n, done, NULL, true);
 }
 
 /* ------------------------------------------------------------ state */
 
-static lfgo_status ring_close(lfgo_chan *ch)
+/* The closer is counted in nin from before the close is visible until its
+ * last access, so a receiver that sees the close may destroy at once.  For
+ * the kind check, close is a call of the sending side. */
+static lfgo_status close_impl(lfgo_chan *ch, void *a, size_t n, size_t *done,
+                              const struct timespec *deadline, bool try_only)
 {
-    uint64_t old;
-    if (lfgo__chan_multi_prod(ch)) {
-        old = lfgo_atomic_fetch_or(&ch->tail, 1u, memory_order_seq_cst);
-    } else {
-        /* relaxed: single producer side; close is one of its calls. */
-        old = lfgo_atomic_load(&ch->tail, memory_order_relaxed);
-        if (!(old & 1u))
-            lfgo_atomic_store(&ch->tail, old | 1u, memory_order_seq_cst);
-    }
-    if (old & 1u) {
-        lfgo__misuse("lfgo_chan_close", "close of closed channel");
-        return LFGO_MISUSE;
-    }
-    ev_close(ch, &ch->recv_ev);
-    ev_close(ch, &ch->send_ev);
-    notify_selects(ch);
-    return LFGO_OK;
+    (void)a, (void)n, (void)done, (void)deadline, (void)try_only;
+    lfgo__chan_enter(ch);
+    lfgo_status st = ch->cap == 0 ? lfgo__sync_close(ch) : lfgo__ring_close(ch);
+    lfgo__chan_leave(ch);
+    return st;
 }
 
-/* The closer is counted in nin from before the close is visible until its
- * last access, so a receiver that sees the close may destroy at once. */
 lfgo_status lfgo_chan_close(lfgo_chan *ch)
 {
     CHECK(lfgo__bad_chan("lfgo_chan_close", ch));
-    lfgo__chan_call(ch);
-    lfgo__chan_enter(ch);
-    lfgo_status st = ch->cap == 0 ? lfgo__sync_close(ch) : ring_close(ch);
-    lfgo__chan_leave(ch);
-    return lfgo__chan_left(ch, st);
+    return call("lfgo_chan_close", ch, LFGO__SIDE_SEND, close_impl, NULL, 0, NULL, NULL, false);
 }
 
 size_t lfgo_chan_len(const lfgo_chan *ch)
@@ -734,13 +375,7 @@ size_t lfgo_chan_len(const lfgo_chan *ch)
         lfgo__misuse("lfgo_chan_len", "NULL channel");
         return 0;
     }
-    lfgo_chan *c = (lfgo_chan *)(uintptr_t)ch;
-    /* relaxed: a snapshot that orders nothing (documented). */
-    uint64_t h = lfgo_atomic_load(&c->head, memory_order_relaxed);
-    uint64_t t = lfgo_atomic_load(&c->tail, memory_order_relaxed) >> 1;
-    if (t <= h)
-        return 0;
-    return (size_t)(t - h > c->cap ? c->cap : t - h);
+    return lfgo__ring_len((lfgo_chan *)(uintptr_t)ch);
 }
 
 size_t lfgo_chan_cap(const lfgo_chan *ch)

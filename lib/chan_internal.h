@@ -1,6 +1,10 @@
 /*
- * lib/chan_internal.h - the layout of lfgo_chan and what chan.c,
- * chan_sync.c and chan_select.c share (internal).
+ * lib/chan_internal.h - the layout of lfgo_chan, the small helpers every
+ * channel room uses, and the entry points of each room (internal).
+ *
+ * Dependency order: chan_wait.h (the waiter queue) -> this header; included
+ * by chan_barrier.c, chan_ring.c, chan_sync.c, chan_select.c and chan.c,
+ * which call each other only downwards in that list (see chan.c's top).
  *
  * Layout (each block starts on its own LFGO_CACHELINE line):
  *   shape     read-mostly: capacity, element size, stride, kind, flags
@@ -21,9 +25,17 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include "chan_wait.h"
 #include "lfgo/chan.h"
+
+/* The kind check leaves its side after the call's last wait, so a channel
+ * destroyed right after a close must also wait for whole calls: it needs
+ * the lifetime check's call count. */
+#if defined(LFGO_CHECK_KIND) && !defined(LFGO_CHECK_LIFETIME)
+#define LFGO_CHECK_LIFETIME 1
+#endif
 
 enum { LFGO__CHAN_OWNED = 1u, LFGO__CHAN_POW2 = 2u, LFGO__CHAN_SPREAD = 4u, LFGO__CHAN_XFAST = 8u };
 
@@ -35,7 +47,7 @@ struct lfgo_chan {
     _Alignas(LFGO_CACHELINE) uint64_t cap;
     uint64_t mask; /* cap - 1 when cap is a power of two */
     /* SPREAD: consecutive positions go to consecutive cache lines (see
-     * slot_at in chan.c): slot = (i & lmask) << spl_shift | i >> lshift. */
+     * slot_at in chan_ring.c): slot = (i & lmask) << spl_shift | i >> lshift. */
     uint64_t lmask;
     uint32_t lshift, spl_shift;
     size_t elem_size;
@@ -58,6 +70,12 @@ struct lfgo_chan {
     LFGO_ATOMIC(uint32_t) nin;
 #if defined(LFGO_CHECK_LIFETIME)
     LFGO_ATOMIC(uint32_t) ncalls; /* calls inside the channel (debug builds) */
+#endif
+#if defined(LFGO_CHECK_KIND)
+    /* The thread inside each single side (0: none) and how many of its
+     * calls (select cases) are in it: see lfgo__kind_enter. */
+    LFGO_ATOMIC(uintptr_t) side_owner[2];
+    uint32_t side_depth[2]; /* written only by the side's owner */
 #endif
 
     /* Unbuffered, LFGO__CHAN_XFAST: the exchange slot, a state word and one
@@ -183,15 +201,100 @@ static inline uint32_t lfgo__chan_calls(lfgo_chan *ch)
 }
 #endif
 
-/* Buffered ring (chan.c). */
+/*
+ * LFGO_CHECK_KIND (debug and sanitizer builds): the kind hint checked.  A
+ * call on a single side of a buffered channel (sending on SPSC/SPMC, close
+ * included; receiving on SPSC/MPSC) takes the side: a CAS of side_owner
+ * from 0 to the calling thread's id; the same thread may take it again (a
+ * select with two cases on the side), and its last leave stores 0.  A second
+ * thread that finds the side taken is overlapping the owner's call, which is
+ * what the hint forbids (include/lfgo/chan.h, "Kind hint"): misuse.  Calls
+ * that do not overlap are a hand-over and pass.  seq_cst throughout: debug
+ * builds only.
+ */
+enum { LFGO__SIDE_SEND = 0, LFGO__SIDE_RECV = 1 };
+
+#if defined(LFGO_CHECK_KIND)
+static inline bool lfgo__kind_single(const lfgo_chan *ch, int side)
+{
+    return ch->cap != 0 &&
+           (side == LFGO__SIDE_SEND ? !lfgo__chan_multi_prod(ch) : !lfgo__chan_multi_cons(ch));
+}
+
+static inline uintptr_t lfgo__kind_me(void)
+{
+    static _Thread_local char me;
+    return (uintptr_t)&me;
+}
+
+/* False (after the report) if another thread is inside the side. */
+static inline bool lfgo__kind_enter(lfgo_chan *ch, int side, const char *func)
+{
+    if (!lfgo__kind_single(ch, side))
+        return true;
+    uintptr_t none = 0, me = lfgo__kind_me();
+    if (lfgo_atomic_cas_strong(&ch->side_owner[side], &none, me, memory_order_seq_cst,
+                               memory_order_seq_cst) ||
+        none == me) {
+        ch->side_depth[side]++;
+        return true;
+    }
+    lfgo__misuse(func, side == LFGO__SIDE_SEND
+                           ? "two threads in the sending side of a single-producer channel"
+                           : "two threads in the receiving side of a single-consumer channel");
+    return false;
+}
+
+static inline void lfgo__kind_leave(lfgo_chan *ch, int side)
+{
+    if (lfgo__kind_single(ch, side) && --ch->side_depth[side] == 0)
+        lfgo_atomic_store(&ch->side_owner[side], (uintptr_t)0, memory_order_seq_cst);
+}
+#else
+static inline bool lfgo__kind_enter(lfgo_chan *ch, int side, const char *func)
+{
+    (void)ch;
+    (void)side;
+    (void)func;
+    return true;
+}
+static inline void lfgo__kind_leave(lfgo_chan *ch, int side)
+{
+    (void)ch;
+    (void)side;
+}
+#endif
+
+/* ---- The buffered ring (chan_ring.c); called by chan.c and chan_select.c. */
+
+/* The ring's part of creation (capacity >= 1), before the channel is shared. */
+void lfgo__ring_setup(lfgo_chan *ch);
+/* A send or receive that may wait (unless try_only) until the deadline. */
+lfgo_status lfgo__ring_send(lfgo_chan *ch, const void *elem, const struct timespec *deadline,
+                            bool try_only);
+lfgo_status lfgo__ring_recv(lfgo_chan *ch, void *out, const struct timespec *deadline,
+                            bool try_only);
+lfgo_status lfgo__ring_close(lfgo_chan *ch);
+size_t lfgo__ring_len(lfgo_chan *ch);
+/* select's views: one try that never waits, a readiness peek, and the
+ * eventcount a case waits on with its waiter count. */
 lfgo_status lfgo__ring_try_send(lfgo_chan *ch, const void *elem);
 lfgo_status lfgo__ring_try_recv(lfgo_chan *ch, void *out);
 bool lfgo__ring_ready(lfgo_chan *ch, lfgo_select_op op);
-/* The eventcount a case waits on and its waiter count. */
 lfgo__word *lfgo__ring_ev(lfgo_chan *ch, lfgo_select_op op, LFGO_ATOMIC(uint32_t) **nsl);
+/* What decides whether a buffered case can proceed, as two words that change
+ * whenever it may have (chan_select.c); always conclusive. */
+void lfgo__ring_snap(lfgo_chan *ch, lfgo_select_op op, uint64_t *a, uint64_t *b);
 
-/* Unbuffered (chan_sync.c).  _locked: the caller holds ch->lock; `self` is
- * the caller's own sel (never paired with), or NULL. */
+/* ---- The rendezvous (chan_sync.c); called by chan.c and chan_select.c. */
+
+lfgo_status lfgo__sync_op(lfgo_chan *ch, void *elem, bool send, const struct timespec *deadline,
+                          bool try_only);
+lfgo_status lfgo__sync_close(lfgo_chan *ch);
+/* True if a thread is using the exchange slot of an open channel. */
+bool lfgo__sync_slot_busy(lfgo_chan *ch);
+/* _locked: the caller holds ch->lock; `self` is the caller's own sel (never
+ * paired with), or NULL. */
 lfgo_status lfgo__sync_send_locked(lfgo_chan *ch, const void *elem, const lfgo__sel *self,
                                    lfgo__wakes *wk);
 lfgo_status lfgo__sync_recv_locked(lfgo_chan *ch, void *out, const lfgo__sel *self,
@@ -200,19 +303,13 @@ lfgo_status lfgo__sync_recv_locked(lfgo_chan *ch, void *out, const lfgo__sel *se
  * change whenever it may have (chan_select.c); false if the slot is in a
  * state that does not tell (BUSY): look again. */
 bool lfgo__sync_snap(lfgo_chan *ch, uint64_t *a, uint64_t *b);
-/* Likewise for a buffered case (chan.c); always conclusive. */
-void lfgo__ring_snap(lfgo_chan *ch, lfgo_select_op op, uint64_t *a, uint64_t *b);
-lfgo_status lfgo__sync_op(lfgo_chan *ch, void *elem, bool send, const struct timespec *deadline,
-                          bool try_only);
-lfgo_status lfgo__sync_close(lfgo_chan *ch);
-/* True if a thread is using the exchange slot of an open channel. */
-bool lfgo__sync_slot_busy(lfgo_chan *ch);
 /* A select is about to try and queue on unbuffered channel ch (under its
  * lock): keeps new waiters out of the exchange slot until select_leave. */
 void lfgo__sync_select_enter(lfgo_chan *ch);
 void lfgo__sync_select_leave(lfgo_chan *ch);
 
-/* The asymmetric barrier (chan_barrier.c): see docs/memory-ordering.md. */
+/* ---- The asymmetric barrier (chan_barrier.c): see docs/memory-ordering.md.
+ * Called by chan.c (init) and the ring and select (the heavy side). */
 void lfgo__chan_barrier_init(void);
 void lfgo__chan_heavy_barrier(void);
 extern LFGO_ATOMIC(uint32_t) lfgo__chan_asym; /* 1: membarrier registered */

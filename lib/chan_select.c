@@ -1,7 +1,13 @@
 /*
  * lib/chan_select.c - Go's select over lfgo channels.
  *
- * 1. The enabled cases are put in a uniformly random order (Fisher-Yates),
+ * Dependency order: chan_internal.h, select_plan.h (the case checks, the
+ * random order and the lock order, shared with the twin) and deadline.h;
+ * calls the ring (chan_ring.c), the rendezvous (chan_sync.c), the waiter
+ * queue (chan_wait.c) and the barrier.  Nothing calls into it but the
+ * program (its lfgo_select* entry points).
+ *
+ * 1. The enabled cases are put in a uniformly random order (select_plan.h),
  *    and tried once each in that order without blocking: the first that
  *    completes is chosen.  So among the cases ready at that moment each is
  *    chosen with equal probability (Go's pollorder).
@@ -44,6 +50,13 @@
 
 #include "chan_internal.h"
 #include "deadline.h"
+#include "select_plan.h"
+
+/* Exported for liblfgo-twin 0.1 binaries, whose select called it for its
+ * shuffle; 0.2's twin has its own (select_plan.h).  Removing an exported
+ * symbol is an incompatible change: it goes with a SONAME bump (docs/abi.md). */
+LFGO_API uint32_t lfgo__chan_rand(void);
+LFGO_API uint32_t lfgo__chan_rand(void) { return lfgo__select_rand(); }
 
 #define STACK_CASES 64u
 
@@ -54,7 +67,7 @@ struct snap {
 struct sel_ctx {
     lfgo_select_case *cases;
     uint32_t *order;     /* enabled case indices, random order */
-    lfgo_chan **locks;   /* distinct unbuffered channels, address order */
+    void **locks;        /* distinct unbuffered channels, address order */
     lfgo__waiter *recs;  /* one per enabled case, parallel to order */
     struct snap *snaps;  /* one per enabled case, parallel to order */
     size_t m, nlocks;
@@ -140,39 +153,29 @@ static bool pass_decisive(struct sel_ctx *x, size_t *chosen)
     }
 }
 
-static int cmp_ptr(const void *a, const void *b)
-{
-    uintptr_t x = (uintptr_t)*(lfgo_chan *const *)a, y = (uintptr_t)*(lfgo_chan *const *)b;
-    return x < y ? -1 : x > y;
-}
-
 static void prepare(struct sel_ctx *x)
 {
-    for (size_t k = x->m; k > 1; k--) {
-        size_t j = lfgo__chan_rand() % k;
-        uint32_t t = x->order[k - 1];
-        x->order[k - 1] = x->order[j];
-        x->order[j] = t;
-    }
+    lfgo__select_shuffle(x->order, x->m);
     size_t n = 0;
     for (size_t k = 0; k < x->m; k++)
         if (x->cases[x->order[k]].chan->cap == 0)
             x->locks[n++] = x->cases[x->order[k]].chan;
-    qsort(x->locks, n, sizeof *x->locks, cmp_ptr);
-    size_t u = 0;
-    for (size_t k = 0; k < n; k++)
-        if (u == 0 || x->locks[u - 1] != x->locks[k])
-            x->locks[u++] = x->locks[k];
-    x->nlocks = u;
+    x->nlocks = lfgo__select_lock_order(x->locks, n);
+}
+
+/* The k-th channel to lock. */
+static lfgo_chan *lock_chan(struct sel_ctx *x, size_t k)
+{
+    return x->locks[k];
 }
 
 static void lock_all(struct sel_ctx *x, bool lock)
 {
     for (size_t k = 0; k < x->nlocks; k++) {
         if (lock)
-            lfgo__chlock_lock(&x->locks[k]->lock);
+            lfgo__chlock_lock(&lock_chan(x, k)->lock);
         else
-            lfgo__chlock_unlock(&x->locks[k]->lock);
+            lfgo__chlock_unlock(&lock_chan(x, k)->lock);
     }
 }
 
@@ -180,9 +183,9 @@ static void enter_leave_all(struct sel_ctx *x, bool enter)
 {
     for (size_t k = 0; k < x->nlocks; k++) {
         if (enter)
-            lfgo__sync_select_enter(x->locks[k]);
+            lfgo__sync_select_enter(lock_chan(x, k));
         else
-            lfgo__sync_select_leave(x->locks[k]);
+            lfgo__sync_select_leave(lock_chan(x, k));
     }
 }
 
@@ -211,7 +214,7 @@ static bool register_sync(struct sel_ctx *x, size_t *chosen, lfgo__wakes *wk)
     }
     for (size_t k = 0; k < x->m; k++) {
         lfgo_select_case *c = &x->cases[x->order[k]];
-        x->recs[k] = (lfgo__waiter){NULL, NULL, &x->sel, c->elem, x->order[k], false};
+        x->recs[k] = lfgo__wrec_make(&x->sel, c->elem, x->order[k]);
         if (c->chan->cap == 0)
             lfgo__waitq_push(queue_of(c), &x->recs[k]);
     }
@@ -343,35 +346,11 @@ static lfgo_status run(struct sel_ctx *x, size_t *chosen, const struct timespec 
     }
 }
 
-static bool bad_case(const char *func, const lfgo_select_case *c)
+static lfgo__case_view view_case(const void *cases, size_t i)
 {
-    if (c->op != LFGO_SELECT_RECV && c->op != LFGO_SELECT_SEND) {
-        lfgo__misuse(func, "invalid select op");
-        return true;
-    }
-    if (c->op == LFGO_SELECT_SEND && !c->elem && c->chan->elem_size != 0) {
-        lfgo__misuse(func, "NULL element in an enabled send case");
-        return true;
-    }
-    return false;
-}
-
-static bool bad_select(const char *func, lfgo_select_case *cases, size_t n, size_t *chosen,
-                       size_t *m)
-{
-    if ((n && !cases) || !chosen) {
-        lfgo__misuse(func, n && !cases ? "NULL cases" : "NULL chosen");
-        return true;
-    }
-    *m = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!cases[i].chan)
-            continue;
-        if (bad_case(func, &cases[i]))
-            return true;
-        (*m)++;
-    }
-    return false;
+    const lfgo_select_case *c = (const lfgo_select_case *)cases + i;
+    lfgo__case_view v = {c->chan, c->op, c->elem, c->chan ? c->chan->elem_size : 0};
+    return v;
 }
 
 /* Debug builds: every case's channel counts the call (lfgo__chan_call). */
@@ -387,23 +366,49 @@ static void calls(lfgo_select_case *cases, size_t n, bool in)
     }
 }
 
+static int side_of(const lfgo_select_case *c)
+{
+    return c->op == LFGO_SELECT_SEND ? LFGO__SIDE_SEND : LFGO__SIDE_RECV;
+}
+
+static void leave_sides(lfgo_select_case *cases, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (cases[i].chan)
+            lfgo__kind_leave(cases[i].chan, side_of(&cases[i]));
+}
+
+/* LFGO_CHECK_KIND: each case takes its side of its channel (chan_internal.h);
+ * false (after the report, and with the sides taken so far left) if one is
+ * taken by another thread. */
+static bool enter_sides(const char *func, lfgo_select_case *cases, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (cases[i].chan && !lfgo__kind_enter(cases[i].chan, side_of(&cases[i]), func)) {
+            leave_sides(cases, i);
+            return false;
+        }
+    }
+    return true;
+}
+
 static lfgo_status select_cases(lfgo_select_case *cases, size_t n, size_t m, size_t *chosen,
                                 const struct timespec *deadline, bool try_only)
 {
     uint32_t order_s[STACK_CASES];
-    lfgo_chan *locks_s[STACK_CASES];
+    void *locks_s[STACK_CASES];
     lfgo__waiter recs_s[STACK_CASES];
     struct snap snaps_s[STACK_CASES];
     struct sel_ctx x = {cases, order_s, locks_s, recs_s, snaps_s, m, 0, false, {0, 0, LFGO_OK}};
     void *heap = NULL;
     if (m > STACK_CASES) {
-        heap = malloc(m * (sizeof(struct snap) + sizeof(lfgo__waiter) + sizeof(lfgo_chan *) +
+        heap = malloc(m * (sizeof(struct snap) + sizeof(lfgo__waiter) + sizeof(void *) +
                            sizeof(uint32_t)));
         if (!heap)
             return LFGO_ENOMEM;
         x.snaps = heap;
         x.recs = (lfgo__waiter *)(x.snaps + m);
-        x.locks = (lfgo_chan **)(x.recs + m);
+        x.locks = (void **)(x.recs + m);
         x.order = (uint32_t *)(x.locks + m);
     }
     for (size_t i = 0, k = 0; i < n; i++)
@@ -420,12 +425,16 @@ static lfgo_status select_impl(const char *func, lfgo_select_case *cases, size_t
                                size_t *chosen, const struct timespec *deadline, bool try_only)
 {
     size_t m;
-    if (bad_select(func, cases, n, chosen, &m))
+    if (lfgo__bad_select(func, cases, n, chosen, view_case, &m))
         return LFGO_MISUSE;
     if (m == 0)
         return try_only ? LFGO_WOULDBLOCK : sleep_until(deadline);
     calls(cases, n, true);
-    lfgo_status st = select_cases(cases, n, m, chosen, deadline, try_only);
+    lfgo_status st = LFGO_MISUSE;
+    if (enter_sides(func, cases, n)) {
+        st = select_cases(cases, n, m, chosen, deadline, try_only);
+        leave_sides(cases, n);
+    }
     calls(cases, n, false);
     return st;
 }

@@ -1,6 +1,10 @@
 /*
  * lib/chan_sync.c - unbuffered channels (capacity 0): Go's rendezvous.
  *
+ * Dependency order: chan_internal.h (layout, chan_wait.h); calls the waiter
+ * queue (chan_wait.c) and the parking layer.  Called by chan.c and
+ * chan_select.c; never calls them, nor chan_ring.c.
+ *
  * Two ways to meet, and every arriving thread looks at both:
  *
  * 1. The exchange slot (lock-free; elements of at most LFGO__XBUF bytes).
@@ -361,15 +365,16 @@ bool lfgo__sync_snap(lfgo_chan *ch, uint64_t *a, uint64_t *b)
 static lfgo_status wait_record(lfgo_chan *ch, lfgo__waitq *q, lfgo__waiter *w,
                                const struct timespec *deadline)
 {
-    uint32_t st = lfgo__sel_wait(w->sel, LFGO__SEL_WAITING, deadline);
-    if (st != LFGO__SEL_DONE && lfgo__sel_cancel(w->sel)) {
+    lfgo__sel *sel = w->sel;
+    uint32_t st = lfgo__sel_wait(sel, LFGO__SEL_WAITING, deadline);
+    if (st != LFGO__SEL_DONE && lfgo__sel_cancel(sel)) {
         lfgo__chlock_lock(&ch->lock);
         lfgo__waitq_unlink(q, w);
         lfgo__chlock_unlock(&ch->lock);
         return LFGO_TIMEOUT;
     }
-    lfgo__sel_wait_done(w->sel);
-    return w->sel->status;
+    lfgo__sel_wait_done(sel);
+    return sel->status;
 }
 
 /* The locked path: take a partner, or queue a record and wait on it. */
@@ -392,7 +397,7 @@ static lfgo_status locked_op(lfgo_chan *ch, void *elem, bool send,
     }
     lfgo__sel sel;
     lfgo__sel_init(&sel);
-    lfgo__waiter w = {NULL, NULL, &sel, elem, 0, false};
+    lfgo__waiter w = lfgo__wrec_make(&sel, elem, 0);
     lfgo__waitq *q = send ? &ch->sendq : &ch->recvq;
     lfgo__waitq_push(q, &w);
     lfgo__chlock_unlock(&ch->lock);

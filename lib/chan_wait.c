@@ -1,14 +1,14 @@
 /*
- * lib/chan_wait.c - waiter records, their queues, and the channel slow-path
- * lock (see chan_wait.h for the protocol).
+ * lib/chan_wait.c - the waiter queue: records on lfgo__waitq (the list is
+ * lib/waitlist.h, shared with the twin), the sel they wait on, wake after
+ * unlock, and the channel slow-path lock (see chan_wait.h for the protocol).
+ * Calls only the parking layer (park.h).
  *
  * Every atomic access here is seq_cst but the queues' change counts (see
  * bump): these are slow paths (a thread is about to wait, or is completing a
  * waiting one), and seq_cst keeps the "both sides on one RMW" argument free
  * of special cases.
  */
-#include <time.h>
-
 #include "chan_wait.h"
 
 /* relaxed: ver is written only under the queue's lock; select reads it
@@ -32,54 +32,33 @@ uint32_t lfgo__waitq_ver(lfgo__waitq *q)
 
 void lfgo__waitq_push(lfgo__waitq *q, lfgo__waiter *w)
 {
-    w->next = NULL;
-    w->prev = q->tail;
-    if (q->tail)
-        q->tail->next = w;
-    else
-        q->head = w;
-    q->tail = w;
-    w->queued = true;
+    lfgo__wlist_push(&q->list, w);
     bump(q);
 }
 
 void lfgo__waitq_unlink(lfgo__waitq *q, lfgo__waiter *w)
 {
-    if (!w->queued)
-        return;
-    if (w->prev)
-        w->prev->next = w->next;
-    else
-        q->head = w->next;
-    if (w->next)
-        w->next->prev = w->prev;
-    else
-        q->tail = w->prev;
-    w->prev = w->next = NULL;
-    w->queued = false;
+    if (lfgo__wlist_unlink(&q->list, w))
+        bump(q);
+}
+
+/* lfgo__wlist_claim's step: w was just unlinked from the queue `q`. */
+static bool unlinked_claim(void *q, lfgo__waiter *w)
+{
     bump(q);
+    return lfgo__sel_claim(w->sel);
 }
 
 lfgo__waiter *lfgo__waitq_claim(lfgo__waitq *q, const lfgo__sel *self)
 {
-    lfgo__waiter *w = q->head;
-    while (w) {
-        lfgo__waiter *next = w->next;
-        if (w->sel != self) {
-            lfgo__waitq_unlink(q, w);
-            if (lfgo__sel_claim(w->sel))
-                return w;
-        }
-        w = next;
-    }
-    return NULL;
+    return lfgo__wlist_claim(&q->list, self, unlinked_claim, q);
 }
 
 void lfgo__waitq_claim_all(lfgo__waitq *q, lfgo_status st, lfgo__wakes *wk)
 {
     lfgo__waiter *w;
-    while ((w = q->head) != NULL) {
-        lfgo__waitq_unlink(q, w);
+    while ((w = lfgo__wlist_pop(&q->list)) != NULL) {
+        bump(q);
         if (lfgo__sel_claim(w->sel))
             lfgo__wakes_claimed(wk, w, st);
     }
@@ -87,10 +66,11 @@ void lfgo__waitq_claim_all(lfgo__waitq *q, lfgo_status st, lfgo__wakes *wk)
 
 void lfgo__waitq_notify_all(lfgo__waitq *q, lfgo__wakes *wk)
 {
-    for (lfgo__waiter *w = q->head; w; w = w->next) {
-        uint32_t old = lfgo_atomic_fetch_add(&w->sel->word, LFGO__SEL_NOTE, memory_order_seq_cst);
+    for (lfgo__waiter *w = q->list.head; w; w = w->next) {
+        lfgo__sel *s = w->sel;
+        uint32_t old = lfgo_atomic_fetch_add(&s->word, LFGO__SEL_NOTE, memory_order_seq_cst);
         if (old & LFGO__SEL_PARKED)
-            lfgo__wakes_word(wk, &w->sel->word);
+            lfgo__wakes_word(wk, &s->word);
     }
 }
 
@@ -223,21 +203,4 @@ void lfgo__chlock_unlock(lfgo__chlock *l)
 {
     if (lfgo_atomic_xchg(&l->w, 0u, memory_order_seq_cst) == 2u)
         lfgo__park_wake_one(&l->w);
-}
-
-/* ------------------------------------------------------------ random */
-
-uint32_t lfgo__chan_rand(void)
-{
-    static _Thread_local uint64_t x;
-    if (x == 0) {
-        struct timespec t;
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        x = ((uint64_t)(uintptr_t)&x * 0x9E3779B97F4A7C15ull) ^ (uint64_t)t.tv_nsec ^
-            ((uint64_t)t.tv_sec << 32) ^ 1u;
-    }
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return (uint32_t)(x >> 32);
 }

@@ -1,8 +1,13 @@
 /*
- * lib/chan_wait.h - waiter records for channels (internal): Go's sudog and
- * selectDone, written for C.  Used by lfgo's unbuffered channels (the locked
- * path beside the exchange slot, chan_sync.c) and select.  The twin has
- * records of its own that sleep on a pthread condvar (lib/twin/chan.c).
+ * lib/chan_wait.h - the waiter queue of lfgo's channels (internal): Go's
+ * sudog and selectDone, written for C.  Used by lfgo's unbuffered channels
+ * (the locked path beside the exchange slot, chan_sync.c) and select.  The
+ * list of records itself is lib/waitlist.h, shared with the twin, whose
+ * records sleep on a pthread condvar instead of an lfgo__sel
+ * (lib/twin/chan.c).
+ *
+ * Dependency order: park.h, waitlist.h -> this header -> chan_internal.h;
+ * chan_wait.c calls only the parking layer.
  *
  * A thread that must wait for a partner (a rendezvous send or receive, or a
  * select over several channels) puts one record per case on the channels'
@@ -48,6 +53,7 @@
 
 #include "lfgo/chan.h"
 #include "park.h"
+#include "waitlist.h"
 
 enum {
     LFGO__SEL_WAITING = 0u,
@@ -65,18 +71,19 @@ typedef struct lfgo__sel {
     lfgo_status status; /* likewise */
 } lfgo__sel;
 
-typedef struct lfgo__waiter {
-    struct lfgo__waiter *prev, *next;
-    lfgo__sel *sel;
-    void *elem;   /* send: the value; recv: where it goes */
-    uint32_t idx; /* the case index reported to the owner */
-    bool queued;  /* guarded by the channel's lock */
-} lfgo__waiter;
+/* A waiter record (lib/waitlist.h); its `sel` is an lfgo__sel. */
+typedef lfgo__wrec lfgo__waiter;
 
 typedef struct lfgo__waitq {
-    lfgo__waiter *head, *tail;
+    lfgo__wlist list;
     LFGO_ATOMIC(uint32_t) ver; /* changes: written under the lock, read by select */
 } lfgo__waitq;
+
+/* True if the queue holds a record (the caller holds the queue's lock). */
+static inline bool lfgo__waitq_any(const lfgo__waitq *q)
+{
+    return q->list.head != NULL;
+}
 
 /*
  * What a thread holding a channel's lock must do once it has dropped it:
@@ -140,8 +147,5 @@ typedef struct lfgo__chlock {
 
 void lfgo__chlock_lock(lfgo__chlock *l);
 void lfgo__chlock_unlock(lfgo__chlock *l);
-
-/* A per-thread random number (xorshift), for select's case order. */
-uint32_t lfgo__chan_rand(void);
 
 #endif /* LFGO_LIB_CHAN_WAIT_H */

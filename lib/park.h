@@ -50,15 +50,10 @@ void lfgo__park_wake_one(lfgo__word *w);
 void lfgo__park_wake_all(lfgo__word *w);
 
 /* True if the absolute CLOCK_MONOTONIC deadline has passed (NULL: never).
- * Exported (not API) for liblfgo-twin, as is lfgo__chan_rand below. */
+ * Exported (not API) for liblfgo-twin; everything else in this header is
+ * hidden (internal to liblfgo); the exported set is listed in
+ * cmake/lfgo.map. */
 LFGO_API bool lfgo__deadline_passed(const struct timespec *deadline);
-
-/* A per-thread pseudo-random number (lib/chan_wait.c; select's shuffle).
- * Declared here with LFGO_API because liblfgo-twin's select calls it: this
- * header reaches chan_wait.c through chan_wait.h, which gives the
- * definition default visibility.  Everything else in this header is hidden
- * (internal to liblfgo); the exported set is listed in cmake/lfgo.map. */
-LFGO_API uint32_t lfgo__chan_rand(void);
 
 /*
  * Spin-then-park.  A waiter first spins (PAUSE), then yields the CPU, then

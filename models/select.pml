@@ -1,6 +1,6 @@
 /*
  * models/select.pml - select's registration (lib/chan_select.c, with the
- * buffered side of lib/chan.c and the records of lib/chan_wait.c).
+ * buffered side of lib/chan_ring.c and the records of lib/chan_wait.c).
  *
  * A select over two receive cases: A on a buffered channel (capacity 1) and
  * B on an unbuffered one taking the locked path (elements too large for the

@@ -56,9 +56,18 @@
  * and close belongs to that producing side (call it from the producer, or
  * after the last send has returned); with LFGO_CHAN_SPSC / MPSC at most one
  * thread at a time receives.  "One at a time" means the calls do not overlap
- * (hand the role over with any happens-before edge).  Violating the hint is
- * misuse that is NOT detected: values may be lost or duplicated.  The hint
- * only matters for buffered channels; MPMC is always safe.
+ * (hand the role over with any happens-before edge).  Violating the hint
+ * loses or duplicates values.  It is NOT detected in release builds; builds
+ * with LFGO_CHECK_KIND (CMake option; on in Debug and sanitizer builds)
+ * record, for each single side of a buffered channel, the thread inside it
+ * (from entry to return of each send, try_send, _until, batch, close or
+ * select case on that side) and report a second thread entering while one is
+ * inside as misuse ("two threads in the sending side of a single-producer
+ * channel", "... receiving side of a single-consumer channel"; the call then
+ * returns LFGO_MISUSE and does nothing).  Calls that do not overlap are never
+ * reported, so a hand-over is allowed; a second producer whose calls happen
+ * not to overlap is not caught.  Close counts as a call of the sending side.
+ * The hint only matters for buffered channels; MPMC is always safe.
  *
  * Misuse (through lfgo_set_misuse_handler's handler; if it returns, the call
  * returns LFGO_MISUSE or nothing): a NULL channel, `done` pointer or
@@ -118,6 +127,57 @@ typedef enum lfgo_chan_kind {
     LFGO_CHAN_MPSC = 2, /* many senders, one receiver */
     LFGO_CHAN_SPMC = 3  /* one sender, many receivers */
 } lfgo_chan_kind;
+
+/* ------------------------------------------------------------ barrier */
+
+/*
+ * The handshake between a send or receive that did not wait ("publish, then
+ * look for sleepers") and a thread about to sleep ("announce, then look
+ * again") needs a full barrier on one side.  Which side pays is chosen once
+ * per process, before its first channel:
+ *
+ *  LFGO_CHAN_BARRIER_MEMBARRIER (the default): the sleeper pays.  The first
+ *    channel registers the process for membarrier(PRIVATE_EXPEDITED); each
+ *    time a thread is about to sleep in a buffered channel (or in a select
+ *    over one) it makes that system call (~2.2 us measured here), which
+ *    interrupts every other CPU currently running a thread of the process
+ *    (an IPI) to execute a barrier.  A send or receive that does not wait
+ *    then needs only a compiler barrier.  Best throughput; but a program
+ *    that keeps isolated cores busy-polling sees those cores interrupted
+ *    whenever any of its threads goes to sleep in a channel.  Where
+ *    membarrier is missing the fence kind is used instead.
+ *  LFGO_CHAN_BARRIER_FENCE: the fast path pays.  Every send and receive on
+ *    a buffered channel runs a full fence (seq_cst: MFENCE or a locked
+ *    instruction on x86, ~80-95 ns on the development VM by issue 3's
+ *    calibration) after publishing; a sleeper runs a fence too and
+ *    interrupts nobody.
+ *
+ * Unbuffered channels use neither (their exchange is read-modify-writes
+ * throughout).  ThreadSanitizer builds always use a third form that TSan
+ * can check (both sides on one read-modify-write); lfgo_chan_get_barrier
+ * reports it as LFGO_CHAN_BARRIER_FENCE.  The environment variable
+ * LFGO_CHAN_NO_MEMBARRIER (set, non-empty and not "0") selects the fence
+ * kind whatever lfgo_chan_set_barrier chose.
+ */
+typedef enum lfgo_chan_barrier {
+    LFGO_CHAN_BARRIER_MEMBARRIER = 0,
+    LFGO_CHAN_BARRIER_FENCE = 1
+} lfgo_chan_barrier;
+
+/*
+ * Chooses the barrier kind for the process.  Call it before the first
+ * lfgo_chan_create or lfgo_chan_init of the process (any thread; calls are
+ * serialised with each other and with that first creation).  LFGO_OK;
+ * LFGO_EINVAL for an unknown kind; after the first channel exists the kind is
+ * fixed: misuse ("barrier kind set after the first channel"), LFGO_MISUSE,
+ * and nothing changes.
+ */
+LFGO_API lfgo_status lfgo_chan_set_barrier(lfgo_chan_barrier kind);
+
+/* The kind in effect once the first channel exists (membarrier falls back
+ * to the fence where the system lacks it); before that, the kind requested
+ * so far. */
+LFGO_API lfgo_chan_barrier lfgo_chan_get_barrier(void);
 
 /* ------------------------------------------------------------ lifetime */
 

@@ -35,6 +35,13 @@
  * its unlock of that mutex (safe: POSIX lets the owner destroy an unlocked
  * mutex).  Lock order: a channel's mu, then a tsel's mu; never two tsel
  * mutexes at once, and no channel lock is taken while a tsel mutex is held.
+ *
+ * Shared with lfgo (lib/, no atomics): the record list (waitlist.h), the
+ * argument and deadline checks (chan_args.h, deadline.h), the batch loops
+ * (chan_batch.h), and select's case checks, random order and lock order
+ * (select_plan.h).  Dependency order: those leaves -> this file; of liblfgo
+ * it calls only lfgo__misuse, lfgo__die, lfgo__bad_deadline and
+ * lfgo__deadline_passed.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -44,9 +51,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../chan_wait.h" /* lfgo__chan_rand, lfgo__deadline_passed only */
 #include "../chan_args.h"
+#include "../chan_batch.h"
 #include "../deadline.h"
+#include "../park.h" /* lfgo__deadline_passed only */
+#include "../select_plan.h"
+#include "../waitlist.h"
 #include "lfgo/twin/chan.h"
 
 /* ------------------------------------------------------------ waiter records */
@@ -61,17 +71,10 @@ typedef struct tsel {
     lfgo_status status; /* likewise */
 } tsel;
 
-typedef struct twaiter {
-    struct twaiter *prev, *next;
-    tsel *sel;
-    void *elem;   /* send: the value; recv: where it goes */
-    uint32_t idx; /* the case index reported to the owner */
-    bool queued;  /* guarded by the channel's lock */
-} twaiter;
-
-typedef struct twaitq {
-    twaiter *head, *tail;
-} twaitq;
+/* Waiter records and their lists are lib/waitlist.h's; a record's sel is a
+ * tsel. */
+typedef lfgo__wrec twaiter;
+typedef lfgo__wlist twaitq;
 
 static void tsel_init(tsel *s)
 {
@@ -145,62 +148,29 @@ static bool tsel_wait(tsel *s, const struct timespec *deadline)
     return done;
 }
 
-/* Queue operations: the caller holds the queue's channel lock. */
-static void twaitq_push(twaitq *q, twaiter *w)
+/* Queue operations (lib/waitlist.h): the caller holds the channel's lock. */
+
+/* lfgo__wlist_claim's step for a tsel record. */
+static bool claim_rec(void *ctx, twaiter *w)
 {
-    w->next = NULL;
-    w->prev = q->tail;
-    if (q->tail)
-        q->tail->next = w;
-    else
-        q->head = w;
-    q->tail = w;
-    w->queued = true;
+    (void)ctx;
+    return tsel_claim(w->sel);
 }
 
-static void twaitq_unlink(twaitq *q, twaiter *w)
-{
-    if (!w->queued)
-        return;
-    if (w->prev)
-        w->prev->next = w->next;
-    else
-        q->head = w->next;
-    if (w->next)
-        w->next->prev = w->prev;
-    else
-        q->tail = w->prev;
-    w->prev = w->next = NULL;
-    w->queued = false;
-}
-
-/* Unlinks records until one whose sel is not `self` is claimed (a select
- * never pairs with itself); NULL if none.  The claimed sel is BUSY: finish
- * it.  Records of cancelled or already claimed sels are dropped on the way. */
+/* Unlinks records until one whose sel is not `self` is claimed; NULL if
+ * none.  The claimed sel is BUSY: finish it. */
 static twaiter *twaitq_claim(twaitq *q, const tsel *self)
 {
-    twaiter *w = q->head;
-    while (w) {
-        twaiter *next = w->next;
-        if (w->sel != self) {
-            twaitq_unlink(q, w);
-            if (tsel_claim(w->sel))
-                return w;
-        }
-        w = next;
-    }
-    return NULL;
+    return lfgo__wlist_claim(q, self, claim_rec, NULL);
 }
 
 /* Close: claims every record and finishes it with `st`. */
 static void twaitq_finish_all(twaitq *q, lfgo_status st)
 {
     twaiter *w;
-    while ((w = q->head) != NULL) {
-        twaitq_unlink(q, w);
+    while ((w = lfgo__wlist_pop(q)) != NULL)
         if (tsel_claim(w->sel))
             tsel_finish(w->sel, w->idx, st);
-    }
 }
 
 /* ------------------------------------------------------------ channel */
@@ -385,16 +355,16 @@ static lfgo_status block_record(lfgo_twin_chan *ch, void *elem, bool send,
 {
     tsel sel;
     tsel_init(&sel);
-    twaiter w = {NULL, NULL, &sel, elem, 0, false};
+    twaiter w = lfgo__wrec_make(&sel, elem, 0);
     twaitq *q = send ? &ch->sendq : &ch->recvq;
-    twaitq_push(q, &w);
+    lfgo__wlist_push(q, &w);
     pthread_mutex_unlock(&ch->mu);
     lfgo_status st = LFGO_TIMEOUT;
     if (tsel_wait(&sel, deadline)) {
         st = sel.status;
     } else {
         pthread_mutex_lock(&ch->mu);
-        twaitq_unlink(q, &w);
+        lfgo__wlist_unlink(q, &w);
         pthread_mutex_unlock(&ch->mu);
     }
     tsel_destroy(&sel);
@@ -487,37 +457,26 @@ lfgo_status lfgo_twin_chan_recv_until(lfgo_twin_chan *ch, void *out,
     return op(ch, out, false, deadline, false);
 }
 
-static void *nth(const lfgo_twin_chan *ch, const void *base, size_t i)
+static lfgo_status send_fn(void *ch, void *elem, const struct timespec *deadline, bool try_only)
 {
-    return base ? (unsigned char *)(uintptr_t)base + i * ch->elem_size : NULL;
+    return op(ch, elem, true, deadline, try_only);
+}
+
+static lfgo_status recv_fn(void *ch, void *out, const struct timespec *deadline, bool try_only)
+{
+    return op(ch, out, false, deadline, try_only);
 }
 
 static lfgo_status send_many(lfgo_twin_chan *ch, const void *elems, size_t n, size_t *done,
                              const struct timespec *deadline, bool try_only)
 {
-    size_t i = 0;
-    lfgo_status st = LFGO_OK;
-    for (; i < n; i++)
-        if ((st = op(ch, nth(ch, elems, i), true, deadline, try_only)) != LFGO_OK)
-            break;
-    *done = i;
-    return st;
+    return lfgo__batch_send(ch, ch->elem_size, send_fn, elems, n, done, deadline, try_only);
 }
 
 static lfgo_status recv_many(lfgo_twin_chan *ch, void *out, size_t n, size_t *done,
                              const struct timespec *deadline, bool try_only)
 {
-    *done = 0;
-    if (n == 0)
-        return LFGO_OK;
-    lfgo_status st = op(ch, out, false, deadline, try_only);
-    if (st != LFGO_OK)
-        return st;
-    size_t i = 1;
-    while (i < n && op(ch, nth(ch, out, i), false, NULL, true) == LFGO_OK)
-        i++;
-    *done = i;
-    return LFGO_OK;
+    return lfgo__batch_recv(ch, ch->elem_size, recv_fn, out, n, done, deadline, try_only);
 }
 
 static bool bad_batch(const char *func, lfgo_twin_chan *ch, const void *p, size_t n, size_t *done,
@@ -629,44 +588,28 @@ size_t lfgo_twin_chan_elem_size(const lfgo_twin_chan *ch)
 struct tselect {
     lfgo_twin_select_case *cases;
     uint32_t *order;
-    lfgo_twin_chan **locks;
+    void **locks; /* distinct channels, address order */
     twaiter *recs;
     size_t m, nlocks;
     tsel sel;
 };
 
-static int cmp_ptr(const void *a, const void *b)
-{
-    uintptr_t x = (uintptr_t)*(lfgo_twin_chan *const *)a;
-    uintptr_t y = (uintptr_t)*(lfgo_twin_chan *const *)b;
-    return x < y ? -1 : x > y;
-}
-
 static void prepare(struct tselect *x)
 {
-    for (size_t k = x->m; k > 1; k--) {
-        size_t j = lfgo__chan_rand() % k;
-        uint32_t t = x->order[k - 1];
-        x->order[k - 1] = x->order[j];
-        x->order[j] = t;
-    }
+    lfgo__select_shuffle(x->order, x->m);
     for (size_t k = 0; k < x->m; k++)
         x->locks[k] = x->cases[x->order[k]].chan;
-    qsort(x->locks, x->m, sizeof *x->locks, cmp_ptr);
-    size_t u = 0;
-    for (size_t k = 0; k < x->m; k++)
-        if (u == 0 || x->locks[u - 1] != x->locks[k])
-            x->locks[u++] = x->locks[k];
-    x->nlocks = u;
+    x->nlocks = lfgo__select_lock_order(x->locks, x->m);
 }
 
 static void lock_all(struct tselect *x, bool lock)
 {
     for (size_t k = 0; k < x->nlocks; k++) {
+        lfgo_twin_chan *ch = x->locks[k];
         if (lock)
-            pthread_mutex_lock(&x->locks[k]->mu);
+            pthread_mutex_lock(&ch->mu);
         else
-            pthread_mutex_unlock(&x->locks[k]->mu);
+            pthread_mutex_unlock(&ch->mu);
     }
 }
 
@@ -694,8 +637,8 @@ static bool try_or_register(struct tselect *x, size_t *chosen, bool try_only)
         return false;
     for (size_t k = 0; k < x->m; k++) {
         lfgo_twin_select_case *c = &x->cases[x->order[k]];
-        x->recs[k] = (twaiter){NULL, NULL, &x->sel, c->elem, x->order[k], false};
-        twaitq_push(tqueue(c), &x->recs[k]);
+        x->recs[k] = lfgo__wrec_make(&x->sel, c->elem, x->order[k]);
+        lfgo__wlist_push(tqueue(c), &x->recs[k]);
         c->chan->selectors++; /* until unregister: destroy waits for it */
     }
     return false;
@@ -706,7 +649,7 @@ static void unregister(struct tselect *x)
     for (size_t k = 0; k < x->m; k++) {
         lfgo_twin_select_case *c = &x->cases[x->order[k]];
         pthread_mutex_lock(&c->chan->mu);
-        twaitq_unlink(tqueue(c), &x->recs[k]);
+        lfgo__wlist_unlink(tqueue(c), &x->recs[k]);
         c->chan->selectors--;
         pthread_mutex_unlock(&c->chan->mu);
     }
@@ -744,29 +687,11 @@ static lfgo_status run(struct tselect *x, size_t *chosen, const struct timespec 
     }
 }
 
-static bool bad_select(const char *func, lfgo_twin_select_case *cases, size_t n, size_t *chosen,
-                       size_t *m)
+static lfgo__case_view view_case(const void *cases, size_t i)
 {
-    if ((n && !cases) || !chosen) {
-        lfgo__misuse(func, n && !cases ? "NULL cases" : "NULL chosen");
-        return true;
-    }
-    *m = 0;
-    for (size_t i = 0; i < n; i++) {
-        lfgo_twin_select_case *c = &cases[i];
-        if (!c->chan)
-            continue;
-        if (c->op != LFGO_SELECT_RECV && c->op != LFGO_SELECT_SEND) {
-            lfgo__misuse(func, "invalid select op");
-            return true;
-        }
-        if (c->op == LFGO_SELECT_SEND && !c->elem && c->chan->elem_size != 0) {
-            lfgo__misuse(func, "NULL element in an enabled send case");
-            return true;
-        }
-        (*m)++;
-    }
-    return false;
+    const lfgo_twin_select_case *c = (const lfgo_twin_select_case *)cases + i;
+    lfgo__case_view v = {c->chan, c->op, c->elem, c->chan ? c->chan->elem_size : 0};
+    return v;
 }
 
 /* A select with no enabled case: Go's `select {}` blocks forever (NULL
@@ -791,21 +716,21 @@ static lfgo_status select_impl(const char *func, lfgo_twin_select_case *cases, s
                                size_t *chosen, const struct timespec *deadline, bool try_only)
 {
     size_t m;
-    if (bad_select(func, cases, n, chosen, &m))
+    if (lfgo__bad_select(func, cases, n, chosen, view_case, &m))
         return LFGO_MISUSE;
     if (m == 0)
         return try_only ? LFGO_WOULDBLOCK : sleep_until(deadline);
     uint32_t order_s[STACK_CASES];
-    lfgo_twin_chan *locks_s[STACK_CASES];
+    void *locks_s[STACK_CASES];
     twaiter recs_s[STACK_CASES];
     struct tselect x = {.cases = cases, .order = order_s, .locks = locks_s, .recs = recs_s, .m = m};
     void *heap = NULL;
     if (m > STACK_CASES) {
-        heap = malloc(m * (sizeof(uint32_t) + sizeof(lfgo_twin_chan *) + sizeof(twaiter)));
+        heap = malloc(m * (sizeof(uint32_t) + sizeof(void *) + sizeof(twaiter)));
         if (!heap)
             return LFGO_ENOMEM;
         x.recs = heap;
-        x.locks = (lfgo_twin_chan **)(x.recs + m);
+        x.locks = (void **)(x.recs + m);
         x.order = (uint32_t *)(x.locks + m);
     }
     for (size_t i = 0, k = 0; i < n; i++)

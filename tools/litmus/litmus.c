@@ -150,7 +150,7 @@ SSHAPE(s_ra, REL, ACQ)
 SSHAPE(s_sc, SC, SC)
 
 /*
- * lfgo: the channel sleeper announcement (lib/chan.c ring_wait / wake_check).
+ * lfgo: the channel sleeper announcement (lib/chan_ring.c ring_wait / wake_check).
  * x = the eventcount (bit 0: a sleeper announced itself), y = the slot's seq.
  * T0, the sleeper: fetch_or(ev, 1); heavy barrier; recheck the slot.
  * T1, the publisher: store seq (release); light barrier; load ev (relaxed).
