@@ -39,6 +39,7 @@
 
 #include "park.h"
 #include "batch_config.h"
+#include "batch_inline.h"
 
 #define MARKER (UINT64_C(1) << 63)
 #define HDR 8u
@@ -50,6 +51,7 @@ struct lfgo_batch {
     lfgo_batch_config cfg;
     size_t elem; /* HDR + item_size */
     size_t nlanes;
+    lfgo__binl *inl; /* the inline policies' engine (then no lanes/flusher) */
     lfgo_chan *lane[LANES_MAX];
     pthread_t thread;
     LFGO_ATOMIC(uint32_t) closed; /* close() has started */
@@ -86,6 +88,26 @@ static _Thread_local uint32_t tls_adds;
 static _Thread_local uint32_t tls_lane_no;
 static _Thread_local size_t tls_lane_n, tls_lane_i;
 static LFGO_ATOMIC(uint32_t) lane_numbers;
+/* This thread's reservation (lfgo_batch_reserve): its batcher (NULL: none),
+ * the slot handed out, what the inline engine needs at commit, and the
+ * flusher policies' staging element (header + item). */
+static _Thread_local lfgo_batch *tls_res_b;
+static _Thread_local void *tls_res_slot;
+static _Thread_local lfgo__binl_res tls_res;
+static _Thread_local _Alignas(16) unsigned char tls_stage[HDR + LFGO_BATCH_MAX_ITEM];
+
+static size_t my_lane(const lfgo_batch *b);
+static lfgo_status send_item(lfgo_batch *b, size_t lane_i, const void *item);
+static lfgo_status add_inline(lfgo_batch *b, const void *item);
+
+/* Misuse: a call on the batcher this thread holds a reservation on. */
+static bool holds_reservation(const lfgo_batch *b, const char *func)
+{
+    if (__builtin_expect(tls_res_b != b, 1))
+        return false;
+    lfgo__misuse(func, "this thread holds a reservation (commit it first)");
+    return true;
+}
 
 static uint64_t now_ns(void)
 {
@@ -102,8 +124,8 @@ static struct timespec ts_of(uint64_t ns)
 static void stat_add(lfgo_batch *b, int which, uint64_t v)
 {
     /* relaxed (both): only the flusher writes; readers take a snapshot. */
-    uint64_t old = lfgo_atomic_load(&b->st[which], memory_order_relaxed);
-    lfgo_atomic_store(&b->st[which], old + v, memory_order_relaxed);
+    uint64_t old = lfgo_atomic_load_at(batch_stat_load, &b->st[which], memory_order_relaxed);
+    lfgo_atomic_store_at(batch_stat_store, &b->st[which], old + v, memory_order_relaxed);
 }
 
 /* ------------------------------------------------------------ flusher */
@@ -114,8 +136,8 @@ static void deliver(lfgo_batch *b, int reason)
         return; /* never an empty batch */
     uint64_t t = now_ns();
     /* relaxed: flusher-only field, see stat_add. */
-    if (t - b->oldest_ns > lfgo_atomic_load(&b->st[ST_MAXDELAY], memory_order_relaxed))
-        lfgo_atomic_store(&b->st[ST_MAXDELAY], t - b->oldest_ns, memory_order_relaxed);
+    if (t - b->oldest_ns > lfgo_atomic_load_at(batch_maxdelay_load, &b->st[ST_MAXDELAY], memory_order_relaxed))
+        lfgo_atomic_store_at(batch_maxdelay_store, &b->st[ST_MAXDELAY], t - b->oldest_ns, memory_order_relaxed);
     b->cfg.fn(b->cfg.user, b->items, b->count);
     stat_add(b, ST_ITEMS, b->count);
     stat_add(b, ST_BATCHES, 1);
@@ -127,7 +149,7 @@ static void ack_flush(lfgo_batch *b, uint32_t ticket)
 {
     /* release: pairs with the acquire load in lfgo_batch_flush, so the
      * callback that delivered the forced batch happens-before its return. */
-    lfgo_atomic_store(&b->flush_done, ticket, memory_order_release);
+    lfgo_atomic_store_at(batch_flush_ack, &b->flush_done, ticket, memory_order_release);
     lfgo__park_wake_all(&b->flush_done); /* one per flush(): cheap enough */
 }
 
@@ -311,6 +333,19 @@ static lfgo_status make_parts(lfgo_batch *b)
     return LFGO_OK;
 }
 
+/* The inline policies: lanes (as many as for the flusher policy, so the
+ * thread -> lane numbering is shared) over lib/batch_inline.c's engine. */
+static lfgo_status create_inline(lfgo_batch *b, lfgo_batch **out)
+{
+    b->nlanes = lane_count();
+    if (lfgo__binl_create(&b->inl, &b->cfg, b->nlanes) != LFGO_OK) {
+        free(b);
+        return LFGO_ENOMEM;
+    }
+    *out = b;
+    return LFGO_OK;
+}
+
 lfgo_status lfgo_batch_create(lfgo_batch **out, const lfgo_batch_config *cfg)
 {
     if (!out || !lfgo__batch_config_ok(cfg))
@@ -321,6 +356,8 @@ lfgo_status lfgo_batch_create(lfgo_batch **out, const lfgo_batch_config *cfg)
     b->cfg = *cfg;
     b->elem = HDR + cfg->item_size;
     lfgo_mutex_init(&b->flush_mu);
+    if (lfgo__batch_inline(cfg->policy))
+        return create_inline(b, out);
     lfgo_status st = make_parts(b);
     if (st == LFGO_OK && pthread_create(&b->thread, NULL, flusher_main, b) != 0)
         st = LFGO_ENOMEM;
@@ -336,7 +373,7 @@ lfgo_status lfgo_batch_create(lfgo_batch **out, const lfgo_batch_config *cfg)
 static void join_flusher(lfgo_batch *b)
 {
     /* acq_rel: only one caller joins; acquire pairs with nothing else. */
-    if (lfgo_atomic_xchg(&b->joined, 1u, memory_order_acq_rel) == 0)
+    if (lfgo_atomic_xchg_at(batch_joined, &b->joined, 1u, memory_order_acq_rel) == 0)
         pthread_join(b->thread, NULL);
 }
 
@@ -346,8 +383,12 @@ lfgo_status lfgo_batch_close(lfgo_batch *b)
         lfgo__misuse("lfgo_batch_close", "NULL batcher");
         return LFGO_MISUSE;
     }
+    if (holds_reservation(b, "lfgo_batch_close"))
+        return LFGO_MISUSE;
+    if (b->inl)
+        return lfgo__binl_close(b->inl);
     /* acq_rel: one closer wins; the others return at once. */
-    if (lfgo_atomic_xchg(&b->closed, 1u, memory_order_acq_rel) != 0)
+    if (lfgo_atomic_xchg_at(batch_closed, &b->closed, 1u, memory_order_acq_rel) != 0)
         return LFGO_CLOSED;
     for (size_t i = 0; i < b->nlanes; i++)
         lfgo_chan_close(b->lane[i]);
@@ -362,8 +403,16 @@ void lfgo_batch_destroy(lfgo_batch *b)
         lfgo__misuse("lfgo_batch_destroy", "NULL batcher");
         return;
     }
-    if (tls_flusher_of == b) {
+    if (tls_flusher_of == b || (b->inl && lfgo__binl_in_callback(b->inl))) {
         lfgo__misuse("lfgo_batch_destroy", "destroy from inside the flush callback");
+        return;
+    }
+    if (holds_reservation(b, "lfgo_batch_destroy"))
+        return;
+    if (b->inl) {
+        lfgo__binl_destroy(b->inl);
+        lfgo_mutex_destroy(&b->flush_mu);
+        free(b);
         return;
     }
     lfgo_batch_close(b);
@@ -380,22 +429,100 @@ lfgo_status lfgo_batch_add(lfgo_batch *b, const void *item)
         lfgo__misuse("lfgo_batch_add", b ? "NULL item" : "NULL batcher");
         return LFGO_MISUSE;
     }
+    if (holds_reservation(b, "lfgo_batch_add"))
+        return LFGO_MISUSE;
+    if (b->inl)
+        return add_inline(b, item);
+    return send_item(b, my_lane(b), item);
+}
+
+/* The calling thread's lane: a process-wide thread number mod nlanes. */
+static size_t my_lane(const lfgo_batch *b)
+{
     if (__builtin_expect(tls_lane_n != b->nlanes, 0)) {
         if (tls_lane_no == 0)
             /* relaxed: only a number to spread threads over lanes; pairs
              * with nothing (any value is correct). */
-            tls_lane_no = lfgo_atomic_fetch_add(&lane_numbers, 1u, memory_order_relaxed) + 1u;
+            tls_lane_no = lfgo_atomic_fetch_add_at(batch_lane, &lane_numbers, 1u, memory_order_relaxed) + 1u;
         tls_lane_n = b->nlanes;
         tls_lane_i = (tls_lane_no - 1u) % b->nlanes; /* no division per add */
     }
-    lfgo_chan *lane = b->lane[tls_lane_i];
-    unsigned char e[HDR + LFGO_BATCH_MAX_ITEM];
+    return tls_lane_i;
+}
+
+/* Flusher policies: header + item into the lane (item == e + HDR when it
+ * is already in place: the reservation's staging element). */
+static lfgo_status send_item(lfgo_batch *b, size_t lane_i, const void *item)
+{
+    lfgo_chan *lane = b->lane[lane_i];
+    unsigned char buf[HDR + LFGO_BATCH_MAX_ITEM];
+    unsigned char *e = item == tls_stage + HDR ? tls_stage : buf;
     uint64_t hdr = (tls_adds++ & SAMPLE_MASK) == 0 ? now_ns() : 0;
     memcpy(e, &hdr, HDR);
-    memcpy(e + HDR, item, b->cfg.item_size);
+    if (e == buf)
+        memcpy(e + HDR, item, b->cfg.item_size);
     if (b->cfg.policy == LFGO_BATCH_FAIL)
         return lfgo_chan_try_send(lane, e);
     return lfgo_chan_send(lane, e);
+}
+
+/* Inline policies: claim a slot in the batch, copy, commit. */
+static lfgo_status add_inline(lfgo_batch *b, const void *item)
+{
+    void *slot;
+    lfgo__binl_res res;
+    lfgo_status st = lfgo__binl_reserve(b->inl, my_lane(b), &slot, &res);
+    if (st != LFGO_OK)
+        return st;
+    memcpy(slot, item, b->cfg.item_size);
+    lfgo__binl_commit(b->inl, &res);
+    return LFGO_OK;
+}
+
+lfgo_status lfgo_batch_reserve(lfgo_batch *b, void **slot)
+{
+    if (!b || !slot) {
+        lfgo__misuse("lfgo_batch_reserve", b ? "NULL slot" : "NULL batcher");
+        return LFGO_MISUSE;
+    }
+    if (tls_res_b) {
+        lfgo__misuse("lfgo_batch_reserve", "this thread already holds a reservation");
+        return LFGO_MISUSE;
+    }
+    lfgo_status st = LFGO_OK;
+    if (b->inl) {
+        st = lfgo__binl_reserve(b->inl, my_lane(b), slot, &tls_res);
+    } else {
+        /* acquire: a flag; the send at commit decides (it may still find
+         * the lane closed). */
+        if (lfgo_atomic_load_at(batch_reserve_closed, &b->closed, memory_order_acquire))
+            return LFGO_CLOSED;
+        *slot = tls_stage + HDR;
+    }
+    if (st == LFGO_OK) {
+        tls_res_b = b;
+        tls_res_slot = *slot;
+    }
+    return st;
+}
+
+lfgo_status lfgo_batch_commit(lfgo_batch *b, void *slot)
+{
+    if (!b || !slot) {
+        lfgo__misuse("lfgo_batch_commit", b ? "NULL slot" : "NULL batcher");
+        return LFGO_MISUSE;
+    }
+    if (tls_res_b != b || tls_res_slot != slot) {
+        lfgo__misuse("lfgo_batch_commit", "commit without a matching reserve");
+        return LFGO_MISUSE;
+    }
+    tls_res_b = NULL;
+    tls_res_slot = NULL;
+    if (b->inl) {
+        lfgo__binl_commit(b->inl, &tls_res);
+        return LFGO_OK;
+    }
+    return send_item(b, my_lane(b), slot);
 }
 
 lfgo_status lfgo_batch_flush(lfgo_batch *b)
@@ -404,6 +531,10 @@ lfgo_status lfgo_batch_flush(lfgo_batch *b)
         lfgo__misuse("lfgo_batch_flush", "NULL batcher");
         return LFGO_MISUSE;
     }
+    if (holds_reservation(b, "lfgo_batch_flush"))
+        return LFGO_MISUSE;
+    if (b->inl)
+        return lfgo__binl_flush(b->inl);
     if (tls_flusher_of == b) {
         b->self_flush = true; /* flusher-only: we are the flusher */
         return LFGO_OK;
@@ -419,7 +550,7 @@ lfgo_status lfgo_batch_flush(lfgo_batch *b)
         st = lfgo_chan_send(b->lane[i], e); /* a marker into every lane */
     uint32_t seen;
     /* acquire: pairs with the release store in ack_flush. */
-    while (st == LFGO_OK && (seen = lfgo_atomic_load(&b->flush_done, memory_order_acquire)) != ticket)
+    while (st == LFGO_OK && (seen = lfgo_atomic_load_at(batch_flush_wait, &b->flush_done, memory_order_acquire)) != ticket)
         lfgo__park_wait(&b->flush_done, seen, NULL);
     lfgo_mutex_unlock(&b->flush_mu);
     return st == LFGO_OK ? LFGO_OK : LFGO_CLOSED;
@@ -433,8 +564,10 @@ lfgo_status lfgo_batch_get_stats(const lfgo_batch *b, lfgo_batch_stats *out)
     }
     lfgo_batch *m = (lfgo_batch *)b;
     uint64_t v[7];
-    for (int i = 0; i < 7; i++) /* relaxed: a snapshot that orders nothing */
-        v[i] = lfgo_atomic_load(&m->st[i], memory_order_relaxed);
+    if (m->inl)
+        lfgo__binl_stats(m->inl, v);
+    for (int i = 0; i < 7 && !m->inl; i++) /* relaxed: a snapshot that orders nothing */
+        v[i] = lfgo_atomic_load_at(batch_stats, &m->st[i], memory_order_relaxed);
     out->items = v[ST_ITEMS];
     out->batches = v[ST_BATCHES];
     out->flushes_size = v[ST_SIZE];

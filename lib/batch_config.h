@@ -29,11 +29,22 @@ static inline size_t lfgo__batch_capacity(const lfgo_batch_config *c)
     return c->max_items > 1024 ? 4 * c->max_items : 4096;
 }
 
+/* The inline policies count a batch's claimed slots in 31 bits
+ * (lib/batch_inline.c): N < 2^31 there. */
+#define LFGO__BATCH_INLINE_MAX_N (((size_t)1 << 31) - 1)
+
+static inline bool lfgo__batch_inline(lfgo_batch_policy p)
+{
+    return p == LFGO_BATCH_INLINE_BLOCK || p == LFGO_BATCH_INLINE_FAIL;
+}
+
 static inline bool lfgo__batch_config_ok(const lfgo_batch_config *c)
 {
     if (!c || c->item_size < 1 || c->item_size > LFGO_BATCH_MAX_ITEM || c->max_items < 1 ||
         c->max_delay_ns <= 0 || !c->fn ||
-        (c->policy != LFGO_BATCH_BLOCK && c->policy != LFGO_BATCH_FAIL))
+        (c->policy != LFGO_BATCH_BLOCK && c->policy != LFGO_BATCH_FAIL && !lfgo__batch_inline(c->policy)))
+        return false;
+    if (lfgo__batch_inline(c->policy) && c->max_items > LFGO__BATCH_INLINE_MAX_N)
         return false;
     size_t most = LFGO__BATCH_MAX_BYTES / (8u + c->item_size);
     if (c->max_items > most)

@@ -33,26 +33,26 @@ lfgo_misuse_fn lfgo_set_misuse_handler(lfgo_misuse_fn fn, void *ctx)
     unsigned expected = 0;
     /* acquire: pairs with the release store below, so a second installer
      * sees the first one's handlers[] writes. */
-    while (!lfgo_atomic_cas_weak(&writing, &expected, 1u, memory_order_acquire,
+    while (!lfgo_atomic_cas_weak_at(misuse_set_lock, &writing, &expected, 1u, memory_order_acquire,
                                  memory_order_relaxed))
         expected = 0;
     /* relaxed: only writers change `current`, and they are serialised. */
-    unsigned cur = lfgo_atomic_load(&current, memory_order_relaxed);
+    unsigned cur = lfgo_atomic_load_at(misuse_set_current, &current, memory_order_relaxed);
     lfgo_misuse_fn prev = handlers[cur].fn;
     handlers[cur ^ 1u].fn = fn ? fn : default_handler;
     handlers[cur ^ 1u].ctx = fn ? ctx : NULL;
     /* release: pairs with the acquire load in lfgo__misuse, which then sees
      * the handler written just above. */
-    lfgo_atomic_store(&current, cur ^ 1u, memory_order_release);
+    lfgo_atomic_store_at(misuse_set_publish, &current, cur ^ 1u, memory_order_release);
     /* release: pairs with the acquire CAS of the next installer. */
-    lfgo_atomic_store(&writing, 0u, memory_order_release);
+    lfgo_atomic_store_at(misuse_set_unlock, &writing, 0u, memory_order_release);
     return prev == default_handler ? NULL : prev;
 }
 
 void lfgo__misuse(const char *func, const char *what)
 {
     /* acquire: pairs with the release store in lfgo_set_misuse_handler. */
-    unsigned cur = lfgo_atomic_load(&current, memory_order_acquire);
+    unsigned cur = lfgo_atomic_load_at(misuse_call, &current, memory_order_acquire);
     handlers[cur].fn(func, what, handlers[cur].ctx);
 }
 

@@ -95,12 +95,12 @@ static uint32_t ncpu(void)
 {
     static LFGO_ATOMIC(uint32_t) cached;
     /* relaxed: an idempotent cache of a constant; racing writers agree. */
-    uint32_t n = lfgo_atomic_load(&cached, memory_order_relaxed);
+    uint32_t n = lfgo_atomic_load_at(mutex_ncpu_load, &cached, memory_order_relaxed);
     if (n == 0) {
         long c = sysconf(_SC_NPROCESSORS_ONLN);
         n = c < 1 ? 1u : c > 255 ? 255u : (uint32_t)c;
         /* relaxed: see the load. */
-        lfgo_atomic_store(&cached, n, memory_order_relaxed);
+        lfgo_atomic_store_at(mutex_ncpu_store, &cached, n, memory_order_relaxed);
     }
     return n;
 }
@@ -120,11 +120,11 @@ static void null_mutex(const char *func)
 static uint32_t qlock(lfgo_mutex *m)
 {
     /* relaxed: only a hint for the CAS below. */
-    uint32_t s = lfgo_atomic_load(&m->state, memory_order_relaxed);
+    uint32_t s = lfgo_atomic_load_at(mutex_qlock_guess, &m->state, memory_order_relaxed);
     for (uint32_t i = 0;; i++) {
         /* acquire: pairs with the release in qunlock, so the queue as the
          * previous QLOCK holder left it is visible. */
-        if (!(s & QLOCK) && lfgo_atomic_cas_weak(&m->state, &s, s | QLOCK,
+        if (!(s & QLOCK) && lfgo_atomic_cas_weak_at(mutex_qlock_cas, &m->state, &s, s | QLOCK,
                                                  memory_order_acquire, memory_order_relaxed))
             return s | QLOCK;
         if (i < 64) {
@@ -133,7 +133,7 @@ static uint32_t qlock(lfgo_mutex *m)
             sched_yield(); /* the holder may be preempted: let it run */
         }
         /* relaxed: a hint, as above. */
-        s = lfgo_atomic_load(&m->state, memory_order_relaxed);
+        s = lfgo_atomic_load_at(mutex_qlock_poll, &m->state, memory_order_relaxed);
     }
 }
 
@@ -141,10 +141,10 @@ static uint32_t qlock(lfgo_mutex *m)
 static void qunlock(lfgo_mutex *m, uint32_t set, uint32_t clear)
 {
     /* relaxed: the CAS below validates it. */
-    uint32_t s = lfgo_atomic_load(&m->state, memory_order_relaxed);
+    uint32_t s = lfgo_atomic_load_at(mutex_qunlock_guess, &m->state, memory_order_relaxed);
     /* release: pairs with the acquire in qlock (queue changes) and, when it
      * clears LOCKED, with the acquire CAS of the next locker. */
-    while (!lfgo_atomic_cas_weak(&m->state, &s, ((s | set) & ~clear) & ~QLOCK,
+    while (!lfgo_atomic_cas_weak_at(mutex_qunlock_cas, &m->state, &s, ((s | set) & ~clear) & ~QLOCK,
                                  memory_order_release, memory_order_relaxed)) { /* failure: retried */
     }
 }
@@ -187,7 +187,7 @@ static struct lfgo__mutex_waiter *pop_and_mark(lfgo_mutex *m, uint32_t how)
     /* release: pairs with the acquire load of the word in sleep_queued.
      * For W_GRANTED it carries the unlocker's critical section to the
      * grantee; for W_WOKEN it orders the WOKEN bit (set earlier) before. */
-    lfgo_atomic_store(&w->word, how, memory_order_release);
+    lfgo_atomic_store_at(mutex_wake_mark, &w->word, how, memory_order_release);
     return w;
 }
 
@@ -218,7 +218,7 @@ static void hand_off(lfgo_mutex *m)
     struct lfgo__mutex_waiter *w = pop_and_mark(m, W_GRANTED);
     lfgo__word *word = &w->word;
     /* relaxed: a statistic, read only as a snapshot. */
-    lfgo_atomic_fetch_add(&m->handoffs, 1u, memory_order_relaxed);
+    lfgo_atomic_fetch_add_at(mutex_stat_handoff, &m->handoffs, 1u, memory_order_relaxed);
     qunlock(m, 0, m->head ? 0 : PARKED | STARVING);
     lfgo__park_wake_one(word);
 }
@@ -230,7 +230,7 @@ void lfgo__mutex_unlock_slow(lfgo_mutex *m)
         return;
     }
     /* relaxed: a hint for the CAS. */
-    uint32_t s = lfgo_atomic_load(&m->state, memory_order_relaxed);
+    uint32_t s = lfgo_atomic_load_at(mutex_unlock_guess, &m->state, memory_order_relaxed);
     bool wake;
     for (;;) {
         if (!(s & LOCKED)) {
@@ -244,7 +244,8 @@ void lfgo__mutex_unlock_slow(lfgo_mutex *m)
         wake = (s & PARKED) && !(s & WOKEN);
         uint32_t n = (s & ~LOCKED) | (wake ? WOKEN : 0);
         /* release: pairs with the acquire CAS of the next locker. */
-        if (lfgo_atomic_cas_weak(&m->state, &s, n, memory_order_release, memory_order_relaxed))
+        if (lfgo_atomic_cas_weak_at(mutex_unlock_cas, &m->state, &s, n, memory_order_release,
+                                    memory_order_relaxed))
             break;
     }
     if (wake)
@@ -257,11 +258,12 @@ void lfgo__mutex_unlock_slow(lfgo_mutex *m)
 static bool try_acquire(lfgo_mutex *m, bool woken)
 {
     /* relaxed: a hint for the CAS. */
-    uint32_t s = lfgo_atomic_load(&m->state, memory_order_relaxed);
+    uint32_t s = lfgo_atomic_load_at(mutex_acquire_guess, &m->state, memory_order_relaxed);
     while (!(s & (LOCKED | STARVING))) {
         uint32_t n = (s | LOCKED) & ~(woken ? WOKEN : 0u);
         /* acquire: pairs with the release of the unlock that freed it. */
-        if (lfgo_atomic_cas_weak(&m->state, &s, n, memory_order_acquire, memory_order_relaxed))
+        if (lfgo_atomic_cas_weak_at(mutex_acquire_cas, &m->state, &s, n, memory_order_acquire,
+                                    memory_order_relaxed))
             return true;
     }
     return false;
@@ -276,17 +278,17 @@ static bool spin_enter(lfgo_mutex *m, bool woken)
 {
     uint32_t cpus = ncpu();
     /* relaxed: a hint; the lock is taken only by an acquire CAS. */
-    uint32_t s = lfgo_atomic_load(&m->state, memory_order_relaxed);
+    uint32_t s = lfgo_atomic_load_at(mutex_spin_state, &m->state, memory_order_relaxed);
     if (cpus < 2 || (s & STARVING) || ((s & PARKED) && !woken) || !(s & LOCKED))
         return false;
     /* relaxed: a hint for the CAS. */
-    uint32_t n = lfgo_atomic_load(&m->spinners, memory_order_relaxed);
+    uint32_t n = lfgo_atomic_load_at(mutex_spinners_guess, &m->spinners, memory_order_relaxed);
     do {
         if (n + 1 >= cpus)
             return false;
         /* relaxed: the spinner count orders nothing; the lock is taken by
          * try_acquire's acquire CAS. */
-    } while (!lfgo_atomic_cas_weak(&m->spinners, &n, n + 1, memory_order_relaxed,
+    } while (!lfgo_atomic_cas_weak_at(mutex_spinners_cas, &m->spinners, &n, n + 1, memory_order_relaxed,
                                    memory_order_relaxed));
     return true;
 }
@@ -301,7 +303,7 @@ static bool spin_acquire(lfgo_mutex *m, bool woken)
         for (uint32_t i = 0; i < LFGO__MUTEX_SPIN_PAUSES; i++)
             lfgo_cpu_relax();
         /* relaxed: a poll; the acquire is in try_acquire. */
-        uint32_t s = lfgo_atomic_load(&m->state, memory_order_relaxed);
+        uint32_t s = lfgo_atomic_load_at(mutex_spin_poll, &m->state, memory_order_relaxed);
         if (s & STARVING)
             break;
         if (!(s & LOCKED) && try_acquire(m, woken)) {
@@ -310,7 +312,7 @@ static bool spin_acquire(lfgo_mutex *m, bool woken)
         }
     }
     /* relaxed: see spin_enter. */
-    lfgo_atomic_fetch_sub(&m->spinners, 1u, memory_order_relaxed);
+    lfgo_atomic_fetch_sub_at(mutex_spinners_leave, &m->spinners, 1u, memory_order_relaxed);
     return got;
 }
 
@@ -335,7 +337,7 @@ static int queue_and_sleep(lfgo_mutex *m, struct lfgo__mutex_waiter *w, bool wok
              * freed the lock; release ends our QLOCK section (qlock's
              * acquire).  A CAS, not qunlock: LOCKED may be taken by others
              * while we hold QLOCK. */
-            if (lfgo_atomic_cas_weak(&m->state, &s, (s | LOCKED) & ~(clear | QLOCK),
+            if (lfgo_atomic_cas_weak_at(mutex_queue_take, &m->state, &s, (s | LOCKED) & ~(clear | QLOCK),
                                      memory_order_acq_rel, memory_order_relaxed))
                 return GOT_LOCK;
             continue;
@@ -345,16 +347,17 @@ static int queue_and_sleep(lfgo_mutex *m, struct lfgo__mutex_waiter *w, bool wok
         /* relaxed: we hold QLOCK; PARKED is set while LOCKED is seen set in
          * this same CAS, so the holder's unlock cannot miss us, and it
          * reaches the queue through qlock's acquire. */
-        if (lfgo_atomic_cas_weak(&m->state, &s, n, memory_order_relaxed, memory_order_relaxed))
+        if (lfgo_atomic_cas_weak_at(mutex_queue_park, &m->state, &s, n, memory_order_relaxed,
+                                    memory_order_relaxed))
             break;
     }
     link_waiter(m, w, w->queued_before);
     w->queued_before = true;
     /* relaxed: published by qunlock's release, read under QLOCK or by the
      * owner itself. */
-    lfgo_atomic_store(&w->word, WAITING, memory_order_relaxed);
+    lfgo_atomic_store_at(mutex_queue_word, &w->word, WAITING, memory_order_relaxed);
     if (starve) /* relaxed: a statistic */
-        lfgo_atomic_fetch_add(&m->starvations, 1u, memory_order_relaxed);
+        lfgo_atomic_fetch_add_at(mutex_stat_starve, &m->starvations, 1u, memory_order_relaxed);
     qunlock(m, 0, 0);
     return sleep_queued(m, w, deadline);
 }
@@ -365,7 +368,7 @@ static int cancel_wait(lfgo_mutex *m, struct lfgo__mutex_waiter *w)
 {
     qlock(m);
     /* relaxed: QLOCK's acquire orders it after the waker's store. */
-    uint32_t v = lfgo_atomic_load(&w->word, memory_order_relaxed);
+    uint32_t v = lfgo_atomic_load_at(mutex_cancel_word, &w->word, memory_order_relaxed);
     if (v != WAITING) {
         qunlock(m, 0, 0);
         return v == W_GRANTED ? GRANTED : WOKEN_UP;
@@ -380,10 +383,10 @@ static int sleep_queued(lfgo_mutex *m, struct lfgo__mutex_waiter *w,
 {
     uint32_t v;
     /* acquire: pairs with the release store in pop_and_mark. */
-    while ((v = lfgo_atomic_load(&w->word, memory_order_acquire)) == WAITING) {
+    while ((v = lfgo_atomic_load_at(mutex_sleep_word, &w->word, memory_order_acquire)) == WAITING) {
         if (lfgo__park_wait(&w->word, WAITING, deadline) &&
             /* acquire: as above. */
-            lfgo_atomic_load(&w->word, memory_order_acquire) == WAITING)
+            lfgo_atomic_load_at(mutex_sleep_timeout, &w->word, memory_order_acquire) == WAITING)
             return cancel_wait(m, w);
     }
     return v == W_GRANTED ? GRANTED : WOKEN_UP;
@@ -394,13 +397,14 @@ static int sleep_queued(lfgo_mutex *m, struct lfgo__mutex_waiter *w,
 static void leave_woken(lfgo_mutex *m)
 {
     /* relaxed: a hint for the CAS. */
-    uint32_t s = lfgo_atomic_load(&m->state, memory_order_relaxed);
+    uint32_t s = lfgo_atomic_load_at(mutex_leave_guess, &m->state, memory_order_relaxed);
     bool pass;
     for (;;) {
         pass = !(s & LOCKED) && (s & PARKED);
         uint32_t n = pass ? s : s & ~WOKEN;
         /* relaxed: orders no data; the queue is reached through QLOCK. */
-        if (lfgo_atomic_cas_weak(&m->state, &s, n, memory_order_relaxed, memory_order_relaxed))
+        if (lfgo_atomic_cas_weak_at(mutex_leave_cas, &m->state, &s, n, memory_order_relaxed,
+                                    memory_order_relaxed))
             break;
     }
     if (pass)
@@ -413,7 +417,7 @@ static void granted(lfgo_mutex *m, const struct lfgo__mutex_waiter *w)
     if (ns_since(&w->since) < LFGO_MUTEX_STARVE_NS)
         /* relaxed: we hold the lock; the bit only steers later unlocks,
          * which read it with their own CAS. */
-        lfgo_atomic_fetch_and(&m->state, ~STARVING, memory_order_relaxed);
+        lfgo_atomic_fetch_and_at(mutex_granted, &m->state, ~STARVING, memory_order_relaxed);
 }
 
 lfgo_status lfgo__mutex_lock_slow(lfgo_mutex *m, const struct timespec *deadline,
@@ -485,12 +489,12 @@ void lfgo_mutex_init(lfgo_mutex *m)
     }
     /* relaxed: initialisation happens before the mutex is shared; sharing
      * it (thread creation, a release store) orders it. */
-    lfgo_atomic_store(&m->state, 0u, memory_order_relaxed);
-    lfgo_atomic_store(&m->spinners, 0u, memory_order_relaxed);
+    lfgo_atomic_store_at(mutex_init_state, &m->state, 0u, memory_order_relaxed);
+    lfgo_atomic_store_at(mutex_init_spinners, &m->spinners, 0u, memory_order_relaxed);
     m->head = m->tail = NULL;
     /* relaxed: as above (statistics, before the mutex is shared). */
-    lfgo_atomic_store(&m->starvations, 0u, memory_order_relaxed);
-    lfgo_atomic_store(&m->handoffs, 0u, memory_order_relaxed);
+    lfgo_atomic_store_at(mutex_init_starve, &m->starvations, 0u, memory_order_relaxed);
+    lfgo_atomic_store_at(mutex_init_handoff, &m->handoffs, 0u, memory_order_relaxed);
 }
 
 void lfgo_mutex_destroy(lfgo_mutex *m)
@@ -507,7 +511,7 @@ void lfgo_mutex_destroy(lfgo_mutex *m)
      * it).  acquire: pairs with that release and with the last unlock's, so
      * the caller may free the memory once this returns. */
     uint32_t s;
-    while ((s = lfgo_atomic_load(&m->state, memory_order_acquire)) & (QLOCK | WOKEN))
+    while ((s = lfgo_atomic_load_at(mutex_destroy, &m->state, memory_order_acquire)) & (QLOCK | WOKEN))
         sched_yield();
     if (s & (LOCKED | PARKED))
         lfgo__misuse("lfgo_mutex_destroy", "destroy of a locked mutex");
@@ -521,9 +525,9 @@ lfgo_status lfgo_mutex_get_stats(const lfgo_mutex *m, lfgo_mutex_stats *out)
     }
     lfgo_mutex *mm = (lfgo_mutex *)m;
     /* relaxed (all four): a diagnostic snapshot that orders nothing. */
-    uint32_t s = lfgo_atomic_load(&mm->state, memory_order_relaxed);
-    out->starvations = lfgo_atomic_load(&mm->starvations, memory_order_relaxed);
-    out->handoffs = lfgo_atomic_load(&mm->handoffs, memory_order_relaxed);
+    uint32_t s = lfgo_atomic_load_at(mutex_stats_state, &mm->state, memory_order_relaxed);
+    out->starvations = lfgo_atomic_load_at(mutex_stats_starve, &mm->starvations, memory_order_relaxed);
+    out->handoffs = lfgo_atomic_load_at(mutex_stats_handoff, &mm->handoffs, memory_order_relaxed);
     out->starving = (s & STARVING) != 0;
     out->locked = (s & LOCKED) != 0;
     return LFGO_OK;

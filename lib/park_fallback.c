@@ -63,7 +63,7 @@ bool lfgo__park_wait(lfgo__word *w, uint32_t expected, const struct timespec *de
     /* relaxed: the bucket mutex orders this load against the waker's
      * change-then-lock (see the file comment); the caller's own acquire
      * load after return provides the memory ordering. */
-    if (lfgo_atomic_load(w, memory_order_relaxed) == expected) {
+    if (lfgo_atomic_load_at(park_fallback_compare, w, memory_order_relaxed) == expected) {
         b->sleepers++;
         int rc = deadline ? pthread_cond_timedwait(&b->cv, &b->mu, deadline)
                           : pthread_cond_wait(&b->cv, &b->mu);

@@ -125,35 +125,36 @@ static void inject_init(struct inject *q)
     /* relaxed (tail, head and every cell's seq): the pool is not shared
      * yet; pthread_create in lfgo_pool_create publishes these stores to the
      * workers; other threads get the pool by a hand-over that orders them. */
-    lfgo_atomic_store(&q->tail, 0, memory_order_relaxed);
-    lfgo_atomic_store(&q->head, 0, memory_order_relaxed);
+    lfgo_atomic_store_at(pool_inject_init_tail, &q->tail, 0, memory_order_relaxed);
+    lfgo_atomic_store_at(pool_inject_init_head, &q->head, 0, memory_order_relaxed);
     for (uint64_t i = 0; i < LFGO_POOL_INJECT; i++)
-        lfgo_atomic_store(&q->cell[i].seq, i, memory_order_relaxed);
+        lfgo_atomic_store_at(pool_inject_init_seq, &q->cell[i].seq, i, memory_order_relaxed);
 }
 
 static bool inject_push(struct inject *q, const struct job *j)
 {
     /* relaxed: a position to try; the cell's seq decides. */
-    uint64_t pos = lfgo_atomic_load(&q->tail, memory_order_relaxed);
+    uint64_t pos = lfgo_atomic_load_at(pool_push_tail, &q->tail, memory_order_relaxed);
     for (;;) {
         struct cell *c = &q->cell[pos & (LFGO_POOL_INJECT - 1)];
         /* acquire: pairs with the release store of seq by the consumer that
          * emptied the cell, so its read of the old job came first. */
-        int64_t dif = (int64_t)(lfgo_atomic_load(&c->seq, memory_order_acquire) - pos);
+        int64_t dif = (int64_t)(lfgo_atomic_load_at(pool_push_seq, &c->seq, memory_order_acquire) - pos);
         if (dif < 0)
             return false; /* full */
         if (dif > 0) {
             /* relaxed: another producer took pos; a new guess, which the
              * acquire load of that cell's seq checks as it did this one. */
-            pos = lfgo_atomic_load(&q->tail, memory_order_relaxed);
+            pos = lfgo_atomic_load_at(pool_push_reload, &q->tail, memory_order_relaxed);
             continue;
         }
         /* relaxed: the CAS only claims the cell; the job is published by the
          * release store of seq below. */
-        if (lfgo_atomic_cas_weak(&q->tail, &pos, pos + 1, memory_order_relaxed, memory_order_relaxed)) {
+        if (lfgo_atomic_cas_weak_at(pool_push_claim, &q->tail, &pos, pos + 1, memory_order_relaxed,
+                                    memory_order_relaxed)) {
             c->job = *j;
             /* release: pairs with the consumer's acquire load of seq. */
-            lfgo_atomic_store(&c->seq, pos + 1, memory_order_release);
+            lfgo_atomic_store_at(pool_push_publish, &c->seq, pos + 1, memory_order_release);
             return true;
         }
     }
@@ -162,24 +163,25 @@ static bool inject_push(struct inject *q, const struct job *j)
 static bool inject_pop(struct inject *q, struct job *j)
 {
     /* relaxed: a position to try; the cell's seq decides. */
-    uint64_t pos = lfgo_atomic_load(&q->head, memory_order_relaxed);
+    uint64_t pos = lfgo_atomic_load_at(pool_pop_head, &q->head, memory_order_relaxed);
     for (;;) {
         struct cell *c = &q->cell[pos & (LFGO_POOL_INJECT - 1)];
         /* acquire: pairs with the producer's release store of seq: the job. */
-        int64_t dif = (int64_t)(lfgo_atomic_load(&c->seq, memory_order_acquire) - (pos + 1));
+        int64_t dif = (int64_t)(lfgo_atomic_load_at(pool_pop_seq, &c->seq, memory_order_acquire) - (pos + 1));
         if (dif < 0)
             return false; /* empty, or its producer is still writing */
         if (dif > 0) {
             /* relaxed: another consumer took pos; a new guess, which the
              * acquire load of that cell's seq checks as it did this one. */
-            pos = lfgo_atomic_load(&q->head, memory_order_relaxed);
+            pos = lfgo_atomic_load_at(pool_pop_reload, &q->head, memory_order_relaxed);
             continue;
         }
         /* relaxed: claims the cell; its seq carries the data both ways. */
-        if (lfgo_atomic_cas_weak(&q->head, &pos, pos + 1, memory_order_relaxed, memory_order_relaxed)) {
+        if (lfgo_atomic_cas_weak_at(pool_pop_claim, &q->head, &pos, pos + 1, memory_order_relaxed,
+                                    memory_order_relaxed)) {
             *j = c->job;
             /* release: pairs with the next producer's acquire load of seq. */
-            lfgo_atomic_store(&c->seq, pos + LFGO_POOL_INJECT, memory_order_release);
+            lfgo_atomic_store_at(pool_pop_free, &c->seq, pos + LFGO_POOL_INJECT, memory_order_release);
             return true;
         }
     }
@@ -190,7 +192,8 @@ static bool inject_nonempty(struct inject *q)
     /* relaxed: a hint, read after the handshake's fence (see the file
      * comment); a claimed cell whose job is not yet written counts as work,
      * and the caller goes to take it. */
-    return lfgo_atomic_load(&q->tail, memory_order_relaxed) != lfgo_atomic_load(&q->head, memory_order_relaxed);
+    return lfgo_atomic_load_at(pool_nonempty_tail, &q->tail, memory_order_relaxed) !=
+           lfgo_atomic_load_at(pool_nonempty_head, &q->head, memory_order_relaxed);
 }
 
 /* -------------------------------------------------------- task records */
@@ -203,7 +206,8 @@ static struct task *task_alloc(struct worker *w)
         /* acquire: pairs with the release CAS in task_release, so the
          * returners' reads of the jobs came before we reuse the records,
          * and their `next` links are visible. */
-        t = (struct task *)lfgo_atomic_xchg(&w->returned, (uintptr_t)0, memory_order_acquire);
+        t = (struct task *)lfgo_atomic_xchg_at(pool_returned_take, &w->returned, (uintptr_t)0,
+                                               memory_order_acquire);
         if (!t)
             return NULL;
     }
@@ -221,11 +225,11 @@ static void task_release(struct worker *me, struct task *t)
         return;
     }
     /* relaxed: the CAS below rereads it. */
-    uintptr_t old = lfgo_atomic_load(&h->returned, memory_order_relaxed);
+    uintptr_t old = lfgo_atomic_load_at(pool_returned_guess, &h->returned, memory_order_relaxed);
     do
         t->next = (struct task *)old;
     /* release: pairs with the owner's acquire exchange in task_alloc. */
-    while (!lfgo_atomic_cas_weak(&h->returned, &old, (uintptr_t)t, memory_order_release,
+    while (!lfgo_atomic_cas_weak_at(pool_returned_push, &h->returned, &old, (uintptr_t)t, memory_order_release,
                                  memory_order_relaxed)); /* failure: retry with the new head */
 }
 
@@ -298,14 +302,14 @@ static void wake_one(lfgo_pool *p)
 {
     /* release: pairs with the acquire load of wake in park(): a worker that
      * reads this increment also sees the job that caused it. */
-    lfgo_atomic_fetch_add(&p->wake, 1u, memory_order_release);
+    lfgo_atomic_fetch_add_at(pool_wake_one, &p->wake, 1u, memory_order_release);
     lfgo__park_wake_one(&p->wake);
 }
 
 static void wake_all(lfgo_pool *p)
 {
     /* release: as in wake_one. */
-    lfgo_atomic_fetch_add(&p->wake, 1u, memory_order_release);
+    lfgo_atomic_fetch_add_at(pool_wake_all, &p->wake, 1u, memory_order_release);
     lfgo__park_wake_all(&p->wake);
 }
 
@@ -319,7 +323,7 @@ static void maybe_wake(lfgo_pool *p, uint32_t v)
 static void notify_local(lfgo_pool *p)
 {
     /* relaxed: a hint; the owner runs its deque itself if nobody wakes. */
-    maybe_wake(p, lfgo_atomic_load(&p->idle, memory_order_relaxed));
+    maybe_wake(p, lfgo_atomic_load_at(pool_notify_local, &p->idle, memory_order_relaxed));
 }
 
 /* After a push onto the injection queue: the submitter's half of the
@@ -327,11 +331,11 @@ static void notify_local(lfgo_pool *p)
 static void notify_fenced(lfgo_pool *p)
 {
 #if defined(LFGO_TSAN)
-    maybe_wake(p, lfgo_atomic_fetch_add(&p->idle, 0u, memory_order_seq_cst));
+    maybe_wake(p, lfgo_atomic_fetch_add_at(pool_notify_fence, &p->idle, 0u, memory_order_seq_cst));
 #else
-    lfgo_atomic_fence(memory_order_seq_cst);
+    lfgo_atomic_fence_at(pool_notify_fence, memory_order_seq_cst);
     /* relaxed: ordered after the push by the fence above. */
-    maybe_wake(p, lfgo_atomic_load(&p->idle, memory_order_relaxed));
+    maybe_wake(p, lfgo_atomic_load_at(pool_notify_idle, &p->idle, memory_order_relaxed));
 #endif
 }
 
@@ -340,9 +344,10 @@ static bool become_spinner(lfgo_pool *p)
     /* relaxed (load and CAS): the spinner count only decides whether a
      * submitter calls wake; no data depends on it, and a spinner goes
      * through the parking handshake before it can sleep. */
-    uint32_t v = lfgo_atomic_load(&p->idle, memory_order_relaxed);
+    uint32_t v = lfgo_atomic_load_at(pool_spinner_guess, &p->idle, memory_order_relaxed);
     while (SPINNING(v) < p->max_spin)
-        if (lfgo_atomic_cas_weak(&p->idle, &v, v + SPIN_ONE, memory_order_relaxed, memory_order_relaxed))
+        if (lfgo_atomic_cas_weak_at(pool_spinner_cas, &p->idle, &v, v + SPIN_ONE, memory_order_relaxed,
+                                    memory_order_relaxed))
             return true;
     return false;
 }
@@ -359,7 +364,7 @@ static bool spin_for_work(lfgo_pool *p)
         found = work_visible(p);
     while (!found && lfgo__spin(&sp));
     /* relaxed: see become_spinner. */
-    lfgo_atomic_fetch_sub(&p->idle, SPIN_ONE, memory_order_relaxed);
+    lfgo_atomic_fetch_sub_at(pool_spinner_leave, &p->idle, SPIN_ONE, memory_order_relaxed);
     return found;
 }
 
@@ -369,9 +374,9 @@ static void maybe_exit(lfgo_pool *p, uint32_t v)
 {
     /* seq_cst: read after our announce, so destroy's store is seen by the
      * last announcer (destroy wakes everyone after storing). */
-    if (lfgo_atomic_load(&p->stopping, memory_order_seq_cst) == STOP_BEGUN &&
-        PARKED(v) == lfgo_atomic_load(&p->live, memory_order_seq_cst) && !work_visible(p)) {
-        lfgo_atomic_store(&p->stopping, (uint32_t)STOP_EXIT, memory_order_seq_cst);
+    if (lfgo_atomic_load_at(pool_exit_stopping, &p->stopping, memory_order_seq_cst) == STOP_BEGUN &&
+        PARKED(v) == lfgo_atomic_load_at(pool_exit_live, &p->live, memory_order_seq_cst) && !work_visible(p)) {
+        lfgo_atomic_store_at(pool_exit_store, &p->stopping, (uint32_t)STOP_EXIT, memory_order_seq_cst);
         wake_all(p);
     }
 }
@@ -381,19 +386,21 @@ static void park(lfgo_pool *p)
 {
     /* acquire: pairs with wake_one's release increment: if we read it, the
      * job behind it is visible to the check below and we do not sleep. */
-    uint32_t seq = lfgo_atomic_load(&p->wake, memory_order_acquire);
+    uint32_t seq = lfgo_atomic_load_at(pool_park_wake, &p->wake, memory_order_acquire);
     /* seq_cst, then the fence: the worker's half of the handshake.  Under
      * TSan the RMW alone pairs with notify_fenced's RMW on the same word. */
-    uint32_t v = lfgo_atomic_fetch_add(&p->idle, PARKED_ONE, memory_order_seq_cst) + PARKED_ONE;
+    uint32_t v = lfgo_atomic_fetch_add_at(pool_park_announce, &p->idle, PARKED_ONE,
+                                          memory_order_seq_cst) + PARKED_ONE;
 #if !defined(LFGO_TSAN)
-    lfgo_atomic_fence(memory_order_seq_cst);
+    lfgo_atomic_fence_at(pool_park_fence, memory_order_seq_cst);
 #endif
     maybe_exit(p, v);
     /* seq_cst: as in maybe_exit. */
-    if (!work_visible(p) && lfgo_atomic_load(&p->stopping, memory_order_seq_cst) != STOP_EXIT)
+    if (!work_visible(p) && lfgo_atomic_load_at(pool_park_stopping, &p->stopping,
+                                                memory_order_seq_cst) != STOP_EXIT)
         lfgo__park_wait(&p->wake, seq, NULL);
     /* relaxed: a stale count only costs a submitter one needless wake. */
-    lfgo_atomic_fetch_sub(&p->idle, PARKED_ONE, memory_order_relaxed);
+    lfgo_atomic_fetch_sub_at(pool_park_unannounce, &p->idle, PARKED_ONE, memory_order_relaxed);
 }
 
 static void *worker_main(void *arg)
@@ -408,7 +415,7 @@ static void *worker_main(void *arg)
             continue;
         }
         /* seq_cst: written once by the exiting worker, after the check. */
-        if (lfgo_atomic_load(&p->stopping, memory_order_seq_cst) == STOP_EXIT)
+        if (lfgo_atomic_load_at(pool_worker_stopping, &p->stopping, memory_order_seq_cst) == STOP_EXIT)
             break;
         if (!spin_for_work(p))
             park(p);
@@ -463,7 +470,7 @@ static bool refused(lfgo_pool *p, bool fn_null, const char *func)
     }
     /* relaxed: misuse detection only; a submission racing with destroy is
      * the misuse itself. */
-    if (!self_in(p) && lfgo_atomic_load(&p->stopping, memory_order_relaxed) != STOP_NONE) {
+    if (!self_in(p) && lfgo_atomic_load_at(pool_refused, &p->stopping, memory_order_relaxed) != STOP_NONE) {
         lfgo__misuse(func, "submit to a pool that is being destroyed");
         return true;
     }
@@ -536,7 +543,7 @@ static void worker_init(struct worker *w, lfgo_pool *p)
 {
     lfgo__deque_init(&w->dq);
     /* relaxed: not shared yet; pthread_create publishes it. */
-    lfgo_atomic_store(&w->returned, (uintptr_t)0, memory_order_relaxed);
+    lfgo_atomic_store_at(pool_worker_init, &w->returned, (uintptr_t)0, memory_order_relaxed);
     w->pool = p;
     w->free = NULL;
     for (int i = LFGO_POOL_SLAB - 1; i >= 0; i--) {
@@ -556,8 +563,8 @@ static int default_workers(void)
 static void stop_and_free(lfgo_pool *p, int started)
 {
     /* seq_cst: paired with the seq_cst loads in maybe_exit and park. */
-    lfgo_atomic_store(&p->live, (uint32_t)started, memory_order_seq_cst);
-    lfgo_atomic_store(&p->stopping, (uint32_t)STOP_BEGUN, memory_order_seq_cst);
+    lfgo_atomic_store_at(pool_stop_live, &p->live, (uint32_t)started, memory_order_seq_cst);
+    lfgo_atomic_store_at(pool_stop_begin, &p->stopping, (uint32_t)STOP_BEGUN, memory_order_seq_cst);
     wake_all(p);
     for (int i = 0; i < started; i++)
         if (pthread_join(p->w[i].thread, NULL) != 0)
@@ -584,10 +591,10 @@ lfgo_status lfgo_pool_create(lfgo_pool **out, int workers)
     /* relaxed (idle, wake, stopping, live): the pool is not shared yet;
      * pthread_create below publishes these stores to each worker; other
      * threads get the pool from this one by a hand-over that orders them. */
-    lfgo_atomic_store(&p->idle, 0u, memory_order_relaxed);
-    lfgo_atomic_store(&p->wake, 0u, memory_order_relaxed);
-    lfgo_atomic_store(&p->stopping, (uint32_t)STOP_NONE, memory_order_relaxed);
-    lfgo_atomic_store(&p->live, (uint32_t)n, memory_order_relaxed);
+    lfgo_atomic_store_at(pool_init_idle, &p->idle, 0u, memory_order_relaxed);
+    lfgo_atomic_store_at(pool_init_wake, &p->wake, 0u, memory_order_relaxed);
+    lfgo_atomic_store_at(pool_init_stopping, &p->stopping, (uint32_t)STOP_NONE, memory_order_relaxed);
+    lfgo_atomic_store_at(pool_init_live, &p->live, (uint32_t)n, memory_order_relaxed);
     for (int i = 0; i < n; i++)
         worker_init(&w[i], p);
     for (int i = 0; i < n; i++) {
@@ -639,9 +646,9 @@ lfgo_status lfgo_group_init(lfgo_group *g, lfgo_pool *pool, int limit)
      * hands it to another thread publishes these stores (a submission,
      * which happens-before the task it starts, see lfgo/pool.h, or the
      * caller's own synchronisation). */
-    lfgo_atomic_store(&g->inflight, 0u, memory_order_relaxed);
-    lfgo_atomic_store(&g->blocked, 0u, memory_order_relaxed);
-    lfgo_atomic_store(&g->err, 0u, memory_order_relaxed);
+    lfgo_atomic_store_at(group_init_inflight, &g->inflight, 0u, memory_order_relaxed);
+    lfgo_atomic_store_at(group_init_blocked, &g->blocked, 0u, memory_order_relaxed);
+    lfgo_atomic_store_at(group_init_err, &g->err, 0u, memory_order_relaxed);
     lfgo_wg_init(&g->wg);
     return LFGO_OK;
 }
@@ -666,18 +673,19 @@ static void group_nap(lfgo_group *g)
     lfgo__spinner sp = LFGO__SPINNER_INIT;
     while (lfgo__spin(&sp))
         /* relaxed: a hint; the caller's CAS decides. */
-        if (lfgo_atomic_load(&g->inflight, memory_order_relaxed) < g->limit || work_visible(g->pool))
+        if (lfgo_atomic_load_at(group_nap_guess, &g->inflight,
+                                memory_order_relaxed) < g->limit || work_visible(g->pool))
             return;
     /* seq_cst (both): announce, then recheck; group_finish decrements, then
      * reads `blocked`, also seq_cst, so one of the two sees the other. */
-    lfgo_atomic_fetch_add(&g->blocked, 1u, memory_order_seq_cst);
-    uint32_t now = lfgo_atomic_load(&g->inflight, memory_order_seq_cst);
+    lfgo_atomic_fetch_add_at(group_nap_announce, &g->blocked, 1u, memory_order_seq_cst);
+    uint32_t now = lfgo_atomic_load_at(group_nap_check, &g->inflight, memory_order_seq_cst);
     if (now >= g->limit) {
         struct timespec d = lfgo_deadline_after_ns(LFGO_POOL_HELP_NAP_NS);
         lfgo__park_wait(&g->inflight, now, &d);
     }
     /* relaxed: a stale count costs one needless wake. */
-    lfgo_atomic_fetch_sub(&g->blocked, 1u, memory_order_relaxed);
+    lfgo_atomic_fetch_sub_at(group_nap_unannounce, &g->blocked, 1u, memory_order_relaxed);
 }
 
 /* Takes one of the `limit` places, running queued tasks while none is free. */
@@ -685,14 +693,15 @@ static void group_enter(lfgo_group *g)
 {
     struct worker *me = self_in(g->pool);
     /* relaxed: a first guess for the CAS below. */
-    uint32_t c = lfgo_atomic_load(&g->inflight, memory_order_relaxed);
+    uint32_t c = lfgo_atomic_load_at(group_enter_guess, &g->inflight, memory_order_relaxed);
     for (;;) {
         if (c < g->limit) {
             /* acquire: pairs with the seq_cst (release) decrement in
              * group_finish, so the task that freed the place happens-before
              * the task that takes it (as Go's channel-based limit does);
              * relaxed on failure: we only retry. */
-            if (lfgo_atomic_cas_weak(&g->inflight, &c, c + 1, memory_order_acquire, memory_order_relaxed))
+            if (lfgo_atomic_cas_weak_at(group_enter_cas, &g->inflight, &c, c + 1, memory_order_acquire,
+                                        memory_order_relaxed))
                 return;
             continue;
         }
@@ -702,7 +711,7 @@ static void group_enter(lfgo_group *g)
         else
             group_nap(g);
         /* relaxed: a new guess for the CAS. */
-        c = lfgo_atomic_load(&g->inflight, memory_order_relaxed);
+        c = lfgo_atomic_load_at(group_enter_reload, &g->inflight, memory_order_relaxed);
     }
 }
 
@@ -727,12 +736,13 @@ static void group_finish(lfgo_group *g, int r)
         uint32_t none = 0;
         /* release: pairs with the acquire load in lfgo_group_cancelled;
          * relaxed on failure: an earlier error is kept. */
-        lfgo_atomic_cas_strong(&g->err, &none, (uint32_t)r, memory_order_release, memory_order_relaxed);
+        lfgo_atomic_cas_strong_at(group_err_set, &g->err, &none, (uint32_t)r, memory_order_release,
+                                  memory_order_relaxed);
     }
     if (g->limit) {
         /* seq_cst (both): the other half of group_nap's handshake. */
-        lfgo_atomic_fetch_sub(&g->inflight, 1u, memory_order_seq_cst);
-        if (lfgo_atomic_load(&g->blocked, memory_order_seq_cst))
+        lfgo_atomic_fetch_sub_at(group_finish_dec, &g->inflight, 1u, memory_order_seq_cst);
+        if (lfgo_atomic_load_at(group_finish_blocked, &g->blocked, memory_order_seq_cst))
             lfgo__park_wake_one(&g->inflight);
     }
     lfgo_wg_done(&g->wg); /* the last touch: the group may be freed after it */
@@ -747,7 +757,7 @@ int lfgo_group_wait(lfgo_group *g)
     help(g->pool, self_in(g->pool), &g->wg);
     /* relaxed: every task's CAS of err comes before its done(), which
      * happens-before the end of the wait above. */
-    return (int)lfgo_atomic_load(&g->err, memory_order_relaxed);
+    return (int)lfgo_atomic_load_at(group_err_wait, &g->err, memory_order_relaxed);
 }
 
 bool lfgo_group_cancelled(const lfgo_group *g)
@@ -757,5 +767,5 @@ bool lfgo_group_cancelled(const lfgo_group *g)
         return false;
     }
     /* acquire: pairs with the release CAS in group_finish. */
-    return lfgo_atomic_load((LFGO_ATOMIC(uint32_t) *)&g->err, memory_order_acquire) != 0;
+    return lfgo_atomic_load_at(group_cancelled, (LFGO_ATOMIC(uint32_t) *)&g->err, memory_order_acquire) != 0;
 }

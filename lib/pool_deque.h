@@ -77,10 +77,10 @@ typedef enum lfgo__steal {
  * (see the file comment).  DQ_ORD is the order of an access the fence orders. */
 #if defined(LFGO_TSAN)
 #define LFGO__DQ_ORD memory_order_seq_cst
-#define LFGO__DQ_FENCE() ((void)0)
+#define LFGO__DQ_FENCE(site) ((void)0)
 #else
 #define LFGO__DQ_ORD memory_order_relaxed /* ordered by LFGO__DQ_FENCE */
-#define LFGO__DQ_FENCE() lfgo_atomic_fence(memory_order_seq_cst)
+#define LFGO__DQ_FENCE(site) lfgo_atomic_fence_at(site, memory_order_seq_cst)
 #endif
 
 /* Empties the deque.  Call before it is shared. */
@@ -88,25 +88,25 @@ static inline void lfgo__deque_init(lfgo__deque *d)
 {
     /* relaxed (top and bottom): the deque is not shared yet; creating the
      * threads that use it (pthread_create) publishes both stores. */
-    lfgo_atomic_store(&d->top, 0, memory_order_relaxed);
-    lfgo_atomic_store(&d->bottom, 0, memory_order_relaxed);
+    lfgo_atomic_store_at(deque_init_top, &d->top, 0, memory_order_relaxed);
+    lfgo_atomic_store_at(deque_init_bottom, &d->bottom, 0, memory_order_relaxed);
 }
 
 /* Owner only.  Appends x at the bottom; false if the deque is full. */
 static inline bool lfgo__deque_push(lfgo__deque *d, uintptr_t x)
 {
     /* relaxed: only the owner writes bottom. */
-    int64_t b = lfgo_atomic_load(&d->bottom, memory_order_relaxed);
+    int64_t b = lfgo_atomic_load_at(deque_push_bottom, &d->bottom, memory_order_relaxed);
     /* acquire: pairs with the seq_cst CAS of top by the thief that freed the
      * slot we may overwrite, so its relaxed read of that slot came first. */
-    int64_t t = lfgo_atomic_load(&d->top, memory_order_acquire);
+    int64_t t = lfgo_atomic_load_at(deque_push_top, &d->top, memory_order_acquire);
     if (b - t >= LFGO__DEQUE_CAP)
         return false;
     /* relaxed: published by the release store of bottom just below. */
-    lfgo_atomic_store(LFGO__DEQUE_SLOT(d, b), x, memory_order_relaxed);
+    lfgo_atomic_store_at(deque_push_slot, LFGO__DEQUE_SLOT(d, b), x, memory_order_relaxed);
     /* release: pairs with the thieves' acquire load of bottom, publishing the
      * slot and the task record it points to. */
-    lfgo_atomic_store(&d->bottom, b + 1, memory_order_release);
+    lfgo_atomic_store_at(deque_push_publish, &d->bottom, b + 1, memory_order_release);
     return true;
 }
 
@@ -114,34 +114,35 @@ static inline bool lfgo__deque_push(lfgo__deque *d, uintptr_t x)
 static inline bool lfgo__deque_take(lfgo__deque *d, uintptr_t *out)
 {
     /* relaxed: only the owner writes bottom. */
-    int64_t b = lfgo_atomic_load(&d->bottom, memory_order_relaxed) - 1;
+    int64_t b = lfgo_atomic_load_at(deque_take_bottom, &d->bottom, memory_order_relaxed) - 1;
     /* Claim slot b before looking at top.  The store and the load of top are
      * ordered by a seq_cst fence (or are seq_cst, under TSan): a thief either
      * sees the smaller bottom and leaves slot b alone, or its CAS of top
      * came first and we see the larger top. */
 #if defined(LFGO_TSAN)
-    lfgo_atomic_xchg(&d->bottom, b, memory_order_seq_cst);
+    lfgo_atomic_xchg_at(deque_take_reserve, &d->bottom, b, memory_order_seq_cst);
 #else
     /* release: see the file comment (every bottom value a thief can read
      * carries the owner's writes); the fence below orders it before the load. */
-    lfgo_atomic_store(&d->bottom, b, memory_order_release);
+    lfgo_atomic_store_at(deque_take_reserve, &d->bottom, b, memory_order_release);
 #endif
-    LFGO__DQ_FENCE();
-    int64_t t = lfgo_atomic_load(&d->top, LFGO__DQ_ORD);
+    LFGO__DQ_FENCE(deque_take_fence);
+    int64_t t = lfgo_atomic_load_at(deque_take_top, &d->top, LFGO__DQ_ORD);
     if (t > b) { /* it was empty: undo the claim */
         /* release: as for every store of bottom. */
-        lfgo_atomic_store(&d->bottom, b + 1, memory_order_release);
+        lfgo_atomic_store_at(deque_take_undo, &d->bottom, b + 1, memory_order_release);
         return false;
     }
     /* relaxed: the owner wrote this slot itself. */
-    *out = lfgo_atomic_load(LFGO__DEQUE_SLOT(d, b), memory_order_relaxed);
+    *out = lfgo_atomic_load_at(deque_take_slot, LFGO__DEQUE_SLOT(d, b), memory_order_relaxed);
     if (t < b)
         return true; /* more than one element: no thief can reach slot b */
     /* The last element: race the thieves for it with the CAS of top.
      * seq_cst as in the paper; relaxed on failure: we only learn we lost. */
-    bool won = lfgo_atomic_cas_strong(&d->top, &t, t + 1, memory_order_seq_cst, memory_order_relaxed);
+    bool won = lfgo_atomic_cas_strong_at(deque_take_cas, &d->top, &t, t + 1, memory_order_seq_cst,
+                                         memory_order_relaxed);
     /* release: as for every store of bottom. */
-    lfgo_atomic_store(&d->bottom, b + 1, memory_order_release);
+    lfgo_atomic_store_at(deque_take_restore, &d->bottom, b + 1, memory_order_release);
     return won;
 }
 
@@ -151,26 +152,27 @@ static inline lfgo__steal lfgo__deque_steal(lfgo__deque *d, uintptr_t *out)
     /* acquire (seq_cst under TSan): pairs with the seq_cst CAS of top by the
      * previous thief, so the slot we read below was written after it. */
 #if defined(LFGO_TSAN)
-    int64_t t = lfgo_atomic_load(&d->top, memory_order_seq_cst);
+    int64_t t = lfgo_atomic_load_at(deque_steal_top, &d->top, memory_order_seq_cst);
 #else
-    int64_t t = lfgo_atomic_load(&d->top, memory_order_acquire);
+    int64_t t = lfgo_atomic_load_at(deque_steal_top, &d->top, memory_order_acquire);
 #endif
-    LFGO__DQ_FENCE(); /* the other half of take()'s handshake */
+    LFGO__DQ_FENCE(deque_steal_fence); /* the other half of take()'s handshake */
 #if defined(LFGO_TSAN)
-    int64_t b = lfgo_atomic_load(&d->bottom, memory_order_seq_cst);
+    int64_t b = lfgo_atomic_load_at(deque_steal_bottom, &d->bottom, memory_order_seq_cst);
 #else
     /* acquire: pairs with the owner's release stores of bottom, publishing
      * slot t and the task record it points to. */
-    int64_t b = lfgo_atomic_load(&d->bottom, memory_order_acquire);
+    int64_t b = lfgo_atomic_load_at(deque_steal_bottom, &d->bottom, memory_order_acquire);
 #endif
     if (t >= b)
         return LFGO__STEAL_EMPTY;
     /* relaxed: published by the bottom store read above; if the owner has
      * overwritten it since, top moved past t and the CAS below fails. */
-    uintptr_t x = lfgo_atomic_load(LFGO__DEQUE_SLOT(d, t), memory_order_relaxed);
+    uintptr_t x = lfgo_atomic_load_at(deque_steal_slot, LFGO__DEQUE_SLOT(d, t), memory_order_relaxed);
     /* seq_cst as in the paper (orders the claim against take()'s handshake);
      * relaxed on failure: we only learn we lost. */
-    if (!lfgo_atomic_cas_strong(&d->top, &t, t + 1, memory_order_seq_cst, memory_order_relaxed))
+    if (!lfgo_atomic_cas_strong_at(deque_steal_cas, &d->top, &t, t + 1, memory_order_seq_cst,
+                                   memory_order_relaxed))
         return LFGO__STEAL_LOST;
     *out = x;
     return LFGO__STEAL_OK;
@@ -183,8 +185,8 @@ static inline int64_t lfgo__deque_size(lfgo__deque *d)
      * acts on it steals or takes, whose own orderings decide, and the idle
      * handshake orders these loads after its seq_cst fence, or its seq_cst
      * RMW under TSan (lib/pool.c). */
-    int64_t b = lfgo_atomic_load(&d->bottom, memory_order_relaxed);
-    int64_t t = lfgo_atomic_load(&d->top, memory_order_relaxed);
+    int64_t b = lfgo_atomic_load_at(deque_size_bottom, &d->bottom, memory_order_relaxed);
+    int64_t t = lfgo_atomic_load_at(deque_size_top, &d->top, memory_order_relaxed);
     return b > t ? b - t : 0;
 }
 

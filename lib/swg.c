@@ -65,8 +65,8 @@ lfgo_status lfgo_swg_init(lfgo_swg *swg, int64_t limit)
         return LFGO_EINVAL;
     /* relaxed: initialisation happens before the object is shared; the act
      * of sharing it (thread creation, a release store) orders it. */
-    lfgo_atomic_store(&swg->slots, 0, memory_order_relaxed);
-    lfgo_atomic_store(&swg->epoch, 0, memory_order_relaxed);
+    lfgo_atomic_store_at(swg_init_slots, &swg->slots, 0, memory_order_relaxed);
+    lfgo_atomic_store_at(swg_init_epoch, &swg->epoch, 0, memory_order_relaxed);
     swg->limit = limit > 0 ? (uint32_t)limit : (uint32_t)INT32_MAX;
     lfgo_wg_init(&swg->wg);
     return LFGO_OK;
@@ -80,7 +80,7 @@ void lfgo_swg_destroy(lfgo_swg *swg)
     }
     /* acquire: pairs with the release CAS of the last done(), so the caller
      * may free the memory after this returns. */
-    uint64_t s = lfgo_atomic_load(&swg->slots, memory_order_acquire);
+    uint64_t s = lfgo_atomic_load_at(swg_destroy, &swg->slots, memory_order_acquire);
     if (s != 0 || lfgo_wg_count(&swg->wg) != 0) {
         lfgo__misuse("lfgo_swg_destroy", "SizedWaitGroup destroyed with tasks in flight");
         return;
@@ -93,14 +93,14 @@ void lfgo_swg_destroy(lfgo_swg *swg)
 static bool register_or_take(lfgo_swg *swg)
 {
     /* relaxed: only the first guess for the CAS below. */
-    uint64_t s = lfgo_atomic_load(&swg->slots, memory_order_relaxed);
+    uint64_t s = lfgo_atomic_load_at(swg_register_guess, &swg->slots, memory_order_relaxed);
     for (;;) {
         bool take = in_flight_of(s) < swg->limit;
         uint64_t next = take ? s + 1 : s + LFGO__SWG_SLEEPER;
         /* acq_rel: acquire pairs with done()'s release when taking; release
          * pairs with the acquire CAS of the done() that reads this
          * registration, so our epoch sample happens-before its increment. */
-        if (lfgo_atomic_cas_weak(&swg->slots, &s, next, memory_order_acq_rel,
+        if (lfgo_atomic_cas_weak_at(swg_register_cas, &swg->slots, &s, next, memory_order_acq_rel,
                                  memory_order_relaxed))
             return take;
     }
@@ -111,12 +111,12 @@ static bool register_or_take(lfgo_swg *swg)
 static bool deregister_or_take(lfgo_swg *swg)
 {
     /* relaxed: only the first guess for the CAS below. */
-    uint64_t s = lfgo_atomic_load(&swg->slots, memory_order_relaxed);
+    uint64_t s = lfgo_atomic_load_at(swg_deregister_guess, &swg->slots, memory_order_relaxed);
     for (;;) {
         bool take = in_flight_of(s) < swg->limit;
         uint64_t next = s - LFGO__SWG_SLEEPER + (take ? 1 : 0);
         /* acquire: pairs with done()'s release when taking a slot. */
-        if (lfgo_atomic_cas_weak(&swg->slots, &s, next, memory_order_acquire,
+        if (lfgo_atomic_cas_weak_at(swg_deregister_cas, &swg->slots, &s, next, memory_order_acquire,
                                  memory_order_relaxed))
             return take;
     }
@@ -133,13 +133,13 @@ static lfgo_status park_once(lfgo_swg *swg, const struct timespec *deadline)
     /* acquire: pairs with the release increment in lfgo__swg_wake, so a
      * sample that is already new shows that done()'s freed slot to the CAS
      * below.  (That the sample cannot be too new: see the file comment.) */
-    uint32_t e = lfgo_atomic_load(&swg->epoch, memory_order_acquire);
+    uint32_t e = lfgo_atomic_load_at(swg_park_sample, &swg->epoch, memory_order_acquire);
     if (register_or_take(swg))
         return LFGO_OK;
     bool timed_out = false;
     /* acquire: pairs with the release increment in lfgo__swg_wake; the woken
      * adder's CAS in deregister_or_take then sees the freed slot. */
-    while (!timed_out && lfgo_atomic_load(&swg->epoch, memory_order_acquire) == e)
+    while (!timed_out && lfgo_atomic_load_at(swg_park_recheck, &swg->epoch, memory_order_acquire) == e)
         timed_out = lfgo__park_wait(&swg->epoch, e, deadline);
     if (deregister_or_take(swg))
         return LFGO_OK;
@@ -168,7 +168,7 @@ void lfgo__swg_wake(lfgo_swg *swg)
     /* release: pairs with the acquire loads of epoch in park_once; our slot
      * CAS is sequenced before, so an adder that sees the new epoch sees the
      * freed slot. */
-    lfgo_atomic_fetch_add(&swg->epoch, 1u, memory_order_release);
+    lfgo_atomic_fetch_add_at(swg_wake, &swg->epoch, 1u, memory_order_release);
     lfgo__park_wake_one(&swg->epoch);
 }
 
@@ -227,6 +227,6 @@ int64_t lfgo_swg_in_flight(const lfgo_swg *swg)
         return 0;
     }
     /* relaxed: a diagnostic snapshot that orders nothing. */
-    uint64_t s = lfgo_atomic_load((LFGO_ATOMIC(uint64_t) *)&swg->slots, memory_order_relaxed);
+    uint64_t s = lfgo_atomic_load_at(swg_inflight, (LFGO_ATOMIC(uint64_t) *)&swg->slots, memory_order_relaxed);
     return in_flight_of(s);
 }

@@ -71,7 +71,7 @@ void lfgo_wg_init(lfgo_wg *wg)
     }
     /* relaxed: initialisation happens before the WaitGroup is shared; the
      * act of sharing it (thread creation, a release store) orders it. */
-    lfgo_atomic_store(&wg->state, 0, memory_order_relaxed);
+    lfgo_atomic_store_at(wg_init, &wg->state, 0, memory_order_relaxed);
 }
 
 void lfgo_wg_destroy(lfgo_wg *wg)
@@ -82,7 +82,7 @@ void lfgo_wg_destroy(lfgo_wg *wg)
     }
     /* acquire: pairs with the release of the last done() (or the releaser's
      * swap), so the caller may free the memory after this returns. */
-    uint64_t s = lfgo_atomic_load(&wg->state, memory_order_acquire);
+    uint64_t s = lfgo_atomic_load_at(wg_destroy, &wg->state, memory_order_acquire);
     if (counter_of(s) != 0)
         lfgo__misuse("lfgo_wg_destroy", "WaitGroup destroyed with a nonzero counter");
     else if (!is_over(s))
@@ -99,7 +99,7 @@ static void release_waiters(lfgo_wg *wg, uint64_t zero_with_bit)
      * release sequence of every earlier add()/done(): a waiter that reads it
      * synchronizes-with all of them and sees all the task writes.  relaxed
      * on failure: we only report misuse. */
-    if (!lfgo_atomic_cas_strong(&wg->state, &expected, next, memory_order_release,
+    if (!lfgo_atomic_cas_strong_at(wg_release, &wg->state, &expected, next, memory_order_release,
                                 memory_order_relaxed)) {
         lfgo__misuse("lfgo_wg_add", "WaitGroup misuse: Add called concurrently with Wait");
         return;
@@ -118,7 +118,7 @@ void lfgo__wg_add_slow(lfgo_wg *wg, int64_t delta, uint64_t old)
     if (v < 0 || v > INT32_MAX) {
         /* Undo the add, so that a handler that returns leaves the counter
          * as it was.  relaxed: misuse; no data is published by the undo. */
-        lfgo_atomic_fetch_sub(&wg->state, (uint64_t)delta << 32, memory_order_relaxed);
+        lfgo_atomic_fetch_sub_at(wg_undo, &wg->state, (uint64_t)delta << 32, memory_order_relaxed);
         lfgo__misuse("lfgo_wg_add", v < 0 ? "negative WaitGroup counter" : "WaitGroup counter overflow");
         return;
     }
@@ -143,7 +143,7 @@ static bool register_waiter(lfgo_wg *wg, uint32_t *low)
     /* acquire: pairs with the release of the done() that wrote a zero
      * counter (or the releaser's swap), so "over" publishes the tasks'
      * writes. */
-    uint64_t s = lfgo_atomic_load(&wg->state, memory_order_acquire);
+    uint64_t s = lfgo_atomic_load_at(wg_register_load, &wg->state, memory_order_acquire);
     for (;;) {
         if (is_over(s))
             return false;
@@ -152,7 +152,7 @@ static bool register_waiter(lfgo_wg *wg, uint32_t *low)
             return true;
         }
         /* acquire on success and failure: same pairing as the load above. */
-        if (lfgo_atomic_cas_weak(&wg->state, &s, s | LFGO__WG_WAITER, memory_order_acquire,
+        if (lfgo_atomic_cas_weak_at(wg_register_cas, &wg->state, &s, s | LFGO__WG_WAITER, memory_order_acquire,
                                  memory_order_acquire)) {
             *low = low_of(s | LFGO__WG_WAITER);
             return true;
@@ -175,7 +175,7 @@ static lfgo_status wait_slow(lfgo_wg *wg, const struct timespec *deadline)
      * does when its CAS lands after such an add.)  acquire: pairs with the
      * zeroing done()'s release, as in register_waiter. */
     lfgo__spinner sp = LFGO__SPINNER_INIT;
-    while (!is_over(lfgo_atomic_load(&wg->state, memory_order_acquire)))
+    while (!is_over(lfgo_atomic_load_at(wg_wait_spin, &wg->state, memory_order_acquire)))
         if (!lfgo__spin(&sp) || lfgo__deadline_passed(deadline))
             break;
     uint32_t low;
@@ -183,9 +183,9 @@ static lfgo_status wait_slow(lfgo_wg *wg, const struct timespec *deadline)
         return LFGO_OK;
     /* acquire (both loads): pair with the releaser's release swap (and, through
      * the release sequence it continues, with every earlier done()). */
-    while (!released(lfgo_atomic_load(&wg->state, memory_order_acquire), low))
+    while (!released(lfgo_atomic_load_at(wg_wait_park, &wg->state, memory_order_acquire), low))
         if (lfgo__park_wait(low_word(wg), low, deadline) &&
-            !released(lfgo_atomic_load(&wg->state, memory_order_acquire), low))
+            !released(lfgo_atomic_load_at(wg_wait_timeout, &wg->state, memory_order_acquire), low))
             return LFGO_TIMEOUT;
     return LFGO_OK;
 }
@@ -209,7 +209,8 @@ lfgo_status lfgo_wg_try_wait(lfgo_wg *wg)
     }
     /* acquire: pairs with the release of the done() that wrote zero, or of
      * the releaser's swap. */
-    return is_over(lfgo_atomic_load(&wg->state, memory_order_acquire)) ? LFGO_OK : LFGO_WOULDBLOCK;
+    return is_over(lfgo_atomic_load_at(wg_trywait, &wg->state,
+                                       memory_order_acquire)) ? LFGO_OK : LFGO_WOULDBLOCK;
 }
 
 lfgo_status lfgo_wg_wait_until(lfgo_wg *wg, const struct timespec *deadline)
@@ -234,5 +235,5 @@ int32_t lfgo_wg_count(const lfgo_wg *wg)
         return 0;
     }
     /* relaxed: a diagnostic snapshot that orders nothing. */
-    return counter_of(lfgo_atomic_load((LFGO_ATOMIC(uint64_t) *)&wg->state, memory_order_relaxed));
+    return counter_of(lfgo_atomic_load_at(wg_count, (LFGO_ATOMIC(uint64_t) *)&wg->state, memory_order_relaxed));
 }

@@ -2,7 +2,7 @@
  * models/chan_ring.pml - the buffered channel's sleepers: announce, the
  * asymmetric barrier, recheck and park (ring_wait), against publish and the
  * light-side check (wake_check, ev_wake), with close and pass_on_close
- * (lib/chan.c, lib/chan_barrier.c).
+ * (lib/chan_ring.c, lib/chan_barrier.c).
  *
  * Memory: x86-TSO, modelled explicitly.  Every thread has a store buffer for
  * the slot's seq word (the publishing store of a send, the freeing store of
@@ -40,6 +40,20 @@
  *   BUG_STALE_NO_RECHECK  ev_wake's stale-bit clear does not recheck nsl
  *   BUG_NO_PASS_ON_CLOSE  a sleeper leaving the park on a closed channel
  *                         does not pass the wake on
+ *
+ * Counted parking (a proposal, docs/design.md "Channel wake storms"): the
+ * eventcount becomes the low half of a 64-bit word whose high half counts
+ * the threads parked or about to park and not yet woken.  The sleeper counts
+ * itself (after its announce and recheck) before the futex compare, and,
+ * unless a wake dequeued it, takes itself out again only if the epoch has
+ * not moved since it counted itself (the counting RMW returns the epoch).  A waker bumps the epoch and takes one count
+ * (wake one) or all (wake all) in one RMW, and makes a FUTEX_WAKE only if it
+ * took any.  So a count is only ever taken together with a bump, and a
+ * thread whose count a waker took either was queued (and is woken) or
+ * announced before the bump (and its compare fails).  -DCOUNTED;
+ *   BUG_CNT_NO_GEN        the sleeper takes itself out even after a bump
+ *                         (a count a waker took is taken twice)
+ *   BUG_CNT_LATE          the sleeper counts itself after the futex call
  */
 #include "futex.pml"
 
@@ -76,6 +90,8 @@ byte head;             /* consumer position */
 bool evbit[2]; /* the eventcounts' waiter bits */
 bool mv[8];    /* mv[4 * k + i]: eventcount k's epoch moved since thread i announced */
 byte recv_nsl, send_nsl;
+byte pcnt[2]; /* counted parking: each eventcount's count of parked threads */
+bool mc[8];   /* mc[4 * k + i]: eventcount k's epoch moved since thread i counted itself */
 /* store buffers (one entry each: a thread's next seq store waits for the last) */
 bool sbf[4];
 byte sbv[4];
@@ -137,25 +153,101 @@ inline heavy_barrier(me)
 }
 
 /* An epoch bump of eventcount X (part of an RMW step). */
+#ifdef COUNTED
+#define BUMP(K) mv[4 * (K)] = true; mv[4 * (K) + 1] = true; mv[4 * (K) + 2] = true; mv[4 * (K) + 3] = true; \
+    mc[4 * (K)] = true; mc[4 * (K) + 1] = true; mc[4 * (K) + 2] = true; mc[4 * (K) + 3] = true
+#else
 #define BUMP(K) mv[4 * (K)] = true; mv[4 * (K) + 1] = true; mv[4 * (K) + 2] = true; mv[4 * (K) + 3] = true
+#endif
 
 /* wake_everyone: the parked threads (no select registered here). */
-#define WAKE_EVERYONE(W) futex_wake_all(W)
+#ifdef COUNTED
+/* The bump and the taking of counts are one RMW on the 64-bit word
+ * (eventcount in the low half, count in the high half). */
+inline counted_wake(K, W, ALL)
+{
+    atomic {
+        FENCE(me);
+        BUMP(K);
+        if
+        :: pcnt[K] == 0 -> skipw = true
+        :: else -> skipw = false;
+            if
+            :: ALL -> pcnt[K] = 0
+            :: else -> pcnt[K]--
+            fi
+        fi
+    };
+    if
+    :: !skipw && ALL -> futex_wake_all(W)
+    :: !skipw && !ALL -> futex_wake_one(W)
+    :: else -> skip
+    fi
+}
+
+inline counted_wait(K, W, me)
+{
+#ifndef BUG_CNT_LATE
+    RMW(me) pcnt[K]++; mc[4 * (K) + me] = false END_RMW;
+#endif
+    futex_wait(W, !mv[4 * (K) + me], me);
+#ifdef BUG_CNT_LATE
+    RMW(me) pcnt[K]++; mc[4 * (K) + me] = false END_RMW;
+    wk[me] = false;
+#endif
+    if
+    :: !wk[me] ->
+        RMW(me)
+        if
+#ifdef BUG_CNT_NO_GEN
+        :: pcnt[K] > 0 -> pcnt[K]--
+#else
+        :: !mc[4 * (K) + me] && pcnt[K] > 0 -> pcnt[K]--
+#endif
+        :: else -> skip
+        fi
+        END_RMW
+    :: else -> skip
+    fi
+}
+#define WAKE_EVERYONE(K, W) counted_wake(K, W, true)
+#define WAKE_ONE(K, W) counted_wake(K, W, false)
+#define PARK(K, W, me) counted_wait(K, W, me)
+#else
+#define WAKE_EVERYONE(K, W) futex_wake_all(W)
+#define WAKE_ONE(K, W) futex_wake_one(W)
+#define PARK(K, W, me) futex_wait(W, !mv[4 * (K) + me], me)
+#endif
 
 /* ev_wake: the waiter bit was seen after a publish. */
 inline ev_wake(EVB, MV, NSL, W, me)
 {
     if
     :: NSL != 0 ->
-#ifndef BUG_NO_EPOCH_BUMP
+#if !defined(BUG_NO_EPOCH_BUMP) && !defined(COUNTED)
         RMW(me) BUMP(MV) END_RMW;
 #endif
-        futex_wake_one(W)
+        WAKE_ONE(MV, W)
     :: else ->
+#ifdef COUNTED
+        /* the clear is a bump: it takes the counts left behind and wakes */
+        atomic {
+            FENCE(me);
+            if
+            :: EVB -> EVB = false; BUMP(MV); skipw = (pcnt[MV] == 0); pcnt[MV] = 0
+            :: else -> skipw = true
+            fi
+        };
+        if
+        :: !skipw -> futex_wake_all(W)
+        :: else -> skip
+        fi;
+#else
         RMW(me) if :: EVB -> EVB = false; BUMP(MV) :: else -> skip fi END_RMW;
+#endif
 #ifndef BUG_STALE_NO_RECHECK
         if
-        :: NSL != 0 -> WAKE_EVERYONE(W)
+        :: NSL != 0 -> WAKE_EVERYONE(MV, W)
         :: else -> skip
         fi
 #endif
@@ -248,8 +340,10 @@ inline pass_on_close(MV, NSL, W, me)
 #ifndef BUG_NO_PASS_ON_CLOSE
     if
     :: closed && NSL != 0 ->
+#ifndef COUNTED
         RMW(me) BUMP(MV) END_RMW;
-        WAKE_EVERYONE(W)
+#endif
+        WAKE_EVERYONE(MV, W)
     :: else -> skip
     fi
 #endif
@@ -266,7 +360,7 @@ inline pass_on_close(MV, NSL, W, me)
         fi;                                                       \
         ANNOUNCE_AND_RECHECK(TRY, EVB, MV, NSL, me);              \
         if                                                        \
-        :: st == 1 -> futex_wait(W, !mv[4 * (MV) + me], me)                  \
+        :: st == 1 -> PARK(MV, W, me)                                \
         :: else -> skip                                           \
         fi;                                                       \
         RMW(me) NSL-- END_RMW;                                    \
@@ -299,8 +393,12 @@ inline pass_on_close(MV, NSL, W, me)
 
 inline ev_close(EVB, MV, W, me)
 {
+#ifdef COUNTED
+    atomic { FENCE(me); EVB = false } ;
+#else
     RMW(me) EVB = false; BUMP(MV) END_RMW;
-    WAKE_EVERYONE(W)
+#endif
+    WAKE_EVERYONE(MV, W)
 }
 
 inline chan_close(me)
@@ -313,6 +411,7 @@ inline chan_close(me)
 proctype Producer(byte me)
 {
     byte st, t, h, v, i = 1;
+    bool skipw;
     do
     :: i <= NITEMS ->
         RING_WAIT(try_send(i, me), evbit[SEND], SEND, send_nsl, SEND_W, me);
@@ -332,6 +431,7 @@ proctype Producer(byte me)
 #ifdef CLOSER
 proctype Closer(byte me)
 {
+    bool skipw;
     chan_close(me);
     finished++
 }
@@ -340,6 +440,7 @@ proctype Closer(byte me)
 proctype Consumer(byte me)
 {
     byte st, t, h, v;
+    bool skipw;
     do
     :: true ->
         RING_WAIT(try_recv(me), evbit[RECV], RECV, recv_nsl, RECV_W, me);

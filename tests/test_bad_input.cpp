@@ -1277,7 +1277,12 @@ void batch_rows()
     bad("delay_zero", "T = 0", [](lfgo_batch_config &c) { c.max_delay_ns = 0; });
     bad("delay_negative", "T = -1", [](lfgo_batch_config &c) { c.max_delay_ns = -1; });
     bad("null_fn", "NULL callback", [](lfgo_batch_config &c) { c.fn = nullptr; });
-    bad("bad_policy", "policy 2", [](lfgo_batch_config &c) { c.policy = (lfgo_batch_policy)2; });
+    bad("bad_policy", "policy 4", [](lfgo_batch_config &c) { c.policy = (lfgo_batch_policy)4; });
+    bad("inline_max_items", "N = 2^31, policy INLINE_BLOCK", [](lfgo_batch_config &c) {
+        c.max_items = (size_t)1 << 31;
+        c.capacity = 1;
+        c.policy = LFGO_BATCH_INLINE_BLOCK;
+    });
     bad("capacity_max", "capacity SIZE_MAX (wrapped to unbuffered lanes)",
         [](lfgo_batch_config &c) { c.capacity = SIZE_MAX; });
     bad("capacity_max_fail", "capacity SIZE_MAX, policy FAIL", [](lfgo_batch_config &c) {

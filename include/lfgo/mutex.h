@@ -121,7 +121,7 @@ static inline int lfgo__mutex_cas_lock(lfgo_mutex *m)
 {
     uint32_t free_state = 0;
     return __builtin_expect(m != 0, 1) &&
-           lfgo_atomic_cas_strong(&m->state, &free_state, LFGO__MUTEX_LOCKED,
+           lfgo_atomic_cas_strong_at(mutex_lock_fast, &m->state, &free_state, LFGO__MUTEX_LOCKED,
                                   memory_order_acquire, memory_order_relaxed);
 }
 
@@ -142,7 +142,8 @@ static inline void lfgo__mutex_unlock_inline(lfgo_mutex *m)
     /* release: pairs with the acquire CAS of the next lock(), publishing this
      * critical section.  relaxed on failure: the slow path loads again. */
     if (__builtin_expect(m != 0, 1) &&
-        lfgo_atomic_cas_strong(&m->state, &held, 0u, memory_order_release, memory_order_relaxed))
+        lfgo_atomic_cas_strong_at(mutex_unlock_fast, &m->state, &held, 0u, memory_order_release,
+                                  memory_order_relaxed))
         return;
     lfgo__mutex_unlock_slow(m);
 }

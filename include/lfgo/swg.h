@@ -166,14 +166,15 @@ LFGO_API void lfgo__swg_wake(lfgo_swg *swg);
 static inline bool lfgo__swg_take(lfgo_swg *swg)
 {
     /* relaxed: only the first guess for the CAS below, which checks it. */
-    uint64_t s = lfgo_atomic_load(&swg->slots, memory_order_relaxed);
+    uint64_t s = lfgo_atomic_load_at(swg_take_guess, &swg->slots, memory_order_relaxed);
     while ((uint32_t)s < swg->limit) {
         /* acquire: pairs with the release CAS of every done() before this
          * one in the slot word's modification order (all changes are RMWs,
          * so they continue each other's release sequences): the task that
          * freed the slot happens-before this add() returns.  relaxed on
          * failure: the loop retries with the value it read. */
-        if (lfgo_atomic_cas_weak(&swg->slots, &s, s + 1, memory_order_acquire, memory_order_relaxed))
+        if (lfgo_atomic_cas_weak_at(swg_take_cas, &swg->slots, &s, s + 1, memory_order_acquire,
+                                    memory_order_relaxed))
             return true;
     }
     return false;
@@ -209,7 +210,7 @@ static inline void lfgo__swg_done_inline(lfgo_swg *swg)
         return;
     }
     /* relaxed: only the first guess for the CAS below, which checks it. */
-    uint64_t s = lfgo_atomic_load(&swg->slots, memory_order_relaxed);
+    uint64_t s = lfgo_atomic_load_at(swg_done_guess, &swg->slots, memory_order_relaxed);
     do {
         if (__builtin_expect((uint32_t)s == 0, 0)) {
             lfgo__misuse("lfgo_swg_done", "negative SizedWaitGroup counter");
@@ -220,7 +221,8 @@ static inline void lfgo__swg_done_inline(lfgo_swg *swg)
          * release CAS by which a sleeping adder registered, so its epoch
          * sample happens-before our epoch increment (lib/swg.c).  relaxed on
          * failure: the loop retries with the value it read. */
-    } while (!lfgo_atomic_cas_weak(&swg->slots, &s, s - 1, memory_order_acq_rel, memory_order_relaxed));
+    } while (!lfgo_atomic_cas_weak_at(swg_done_cas, &swg->slots, &s, s - 1, memory_order_acq_rel,
+                                      memory_order_relaxed));
     if (__builtin_expect(s >= LFGO__SWG_SLEEPER, 0))
         lfgo__swg_wake(swg);
     lfgo__wg_add_inline(&swg->wg, -1);

@@ -14,7 +14,7 @@
 #include "lfgo/export.h"
 
 #define LFGO_VERSION_MAJOR 0
-#define LFGO_VERSION_MINOR 1
+#define LFGO_VERSION_MINOR 2
 #define LFGO_VERSION_PATCH 0
 
 /* MAJOR * 10000 + MINOR * 100 + PATCH, e.g. 100 for 0.1.0. */

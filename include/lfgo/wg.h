@@ -113,7 +113,7 @@ static inline void lfgo__wg_add_inline(lfgo_wg *wg, int64_t delta)
      * and the releaser's epoch swap that waiters acquire) is in this
      * operation's release sequence: no acquire is needed here to carry
      * earlier done()s on (docs/memory-ordering.md, "WaitGroup"). */
-    uint64_t old = lfgo_atomic_fetch_add(&wg->state, (uint64_t)delta << 32, LFGO__WG_ADD_ORDER);
+    uint64_t old = lfgo_atomic_fetch_add_at(wg_add, &wg->state, (uint64_t)delta << 32, LFGO__WG_ADD_ORDER);
     int64_t v = (int64_t)(int32_t)(old >> 32) + delta;
     if (__builtin_expect(v >= 0 && v <= INT32_MAX && !(old & LFGO__WG_WAITER), 1))
         return;

@@ -1,8 +1,11 @@
 /*
  * lib/twin/batch.c - the lock-based batcher twin (see lfgo/twin/batch.h).
- * Everything shared is guarded by b->mu; `items`, `self_flush` are the
- * flusher thread's own.  The ring holds items in add() order with each
- * one's add time; the flusher takes at most N from its head.
+ * Everything shared is guarded by b->mu (`self_flush` too: the flusher
+ * reads it while an adder's callback may set it); `items` belongs to
+ * whoever holds the delivery token (`delivering`, under mu): the flusher
+ * thread, or under the inline policies an adder that filled a batch.  The
+ * ring holds items in add() order with each one's add time; the token
+ * holder takes at most N from its head, so batches stay in order.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -26,12 +29,22 @@ struct lfgo_twin_batch {
     size_t forced_left;   /* items still to deliver for it */
     lfgo_batch_stats st;
     pthread_t thread;
-    /* flusher-only */
+    bool delivering; /* the token: a callback is running (or about to) */
+    bool self_flush; /* flush() from inside the callback */
+    /* the token holder's */
     unsigned char *items;
-    bool self_flush;
 };
 
+/* The batcher whose callback this thread runs (the flusher: always). */
 static _Thread_local lfgo_twin_batch *tls_flusher_of;
+/* This thread's reservation: batcher (NULL: none), slot. */
+static _Thread_local lfgo_twin_batch *tls_res_b;
+static _Thread_local _Alignas(16) unsigned char tls_stage[LFGO_BATCH_MAX_ITEM];
+
+static bool inline_policy(const lfgo_twin_batch *b)
+{
+    return lfgo__batch_inline(b->cfg.policy);
+}
 
 static uint64_t now_ns(void)
 {
@@ -126,19 +139,32 @@ static void forced_done(lfgo_twin_batch *b)
 
 /* One delivery; false when closed and drained (mu held throughout, except
  * around the callback). */
+/* Runs the callback on n taken items (mu held, token held; mu released
+ * around the call). */
+static void run_callback(lfgo_twin_batch *b, int r, size_t n, uint64_t oldest)
+{
+    pthread_mutex_unlock(&b->mu);
+    uint64_t delay = now_ns() - oldest;
+    b->cfg.fn(b->cfg.user, b->items, n);
+    pthread_mutex_lock(&b->mu);
+    count(b, r, n, delay);
+}
+
 static bool flusher_step(lfgo_twin_batch *b)
 {
     int r;
-    while ((r = reason(b)) < 0)
-        wait_work(b);
+    while ((r = reason(b)) < 0 || b->delivering) {
+        if (b->delivering) /* an adder runs the callback (inline) */
+            pthread_cond_wait(&b->work, &b->mu);
+        else
+            wait_work(b);
+    }
     uint64_t oldest;
     size_t n = take(b, r == R_FORCED ? forced_limit(b) : b->cfg.max_items, &oldest);
     if (n) {
-        pthread_mutex_unlock(&b->mu);
-        uint64_t delay = now_ns() - oldest;
-        b->cfg.fn(b->cfg.user, b->items, n);
-        pthread_mutex_lock(&b->mu);
-        count(b, r, n, delay);
+        b->delivering = true;
+        run_callback(b, r, n, oldest);
+        b->delivering = false;
     }
     if (r == R_FORCED)
         forced_done(b);
@@ -210,11 +236,33 @@ lfgo_status lfgo_twin_batch_create(lfgo_twin_batch **out, const lfgo_batch_confi
     return LFGO_OK;
 }
 
+/* Inline policies: the adder that filled a batch takes the token and
+ * delivers every full batch (and a flush from its callback), in ring
+ * order; a holder already busy delivers this one after its own. */
+static void deliver_inline(lfgo_twin_batch *b)
+{
+    lfgo_twin_batch *outer = tls_flusher_of;
+    b->delivering = true;
+    tls_flusher_of = b;
+    while (b->len >= b->cfg.max_items || b->self_flush) {
+        int r = b->self_flush ? R_FORCED : R_SIZE;
+        b->self_flush = false;
+        uint64_t oldest;
+        size_t n = take(b, b->cfg.max_items, &oldest);
+        if (n)
+            run_callback(b, r, n, oldest);
+    }
+    tls_flusher_of = outer;
+    b->delivering = false;
+    pthread_cond_broadcast(&b->work); /* the flusher may wait for the token */
+}
+
 static lfgo_status add_locked(lfgo_twin_batch *b, const void *item)
 {
     while (!b->closed && b->len == b->cap) {
-        if (b->cfg.policy == LFGO_BATCH_FAIL)
-            return LFGO_WOULDBLOCK;
+        if (b->cfg.policy == LFGO_BATCH_FAIL || b->cfg.policy == LFGO_BATCH_INLINE_FAIL ||
+            (inline_policy(b) && tls_flusher_of == b))
+            return LFGO_WOULDBLOCK; /* (the callback cannot wait for itself) */
         pthread_cond_wait(&b->space, &b->mu);
     }
     if (b->closed)
@@ -224,7 +272,57 @@ static lfgo_status add_locked(lfgo_twin_batch *b, const void *item)
     b->stamps[at] = now_ns();
     if (b->len++ == 0 || b->len == b->cfg.max_items)
         pthread_cond_signal(&b->work); /* a new deadline, or a full batch */
+    if (inline_policy(b) && b->len >= b->cfg.max_items && !b->delivering)
+        deliver_inline(b);
     return LFGO_OK;
+}
+
+/* Misuse: a call on the batcher this thread holds a reservation on. */
+static bool holds_reservation(const lfgo_twin_batch *b, const char *func)
+{
+    if (tls_res_b != b)
+        return false;
+    lfgo__misuse(func, "this thread holds a reservation (commit it first)");
+    return true;
+}
+
+lfgo_status lfgo_twin_batch_reserve(lfgo_twin_batch *b, void **slot)
+{
+    if (!b || !slot) {
+        lfgo__misuse("lfgo_twin_batch_reserve", b ? "NULL slot" : "NULL batcher");
+        return LFGO_MISUSE;
+    }
+    if (tls_res_b) {
+        lfgo__misuse("lfgo_twin_batch_reserve", "this thread already holds a reservation");
+        return LFGO_MISUSE;
+    }
+    pthread_mutex_lock(&b->mu);
+    bool closed = b->closed;
+    pthread_mutex_unlock(&b->mu);
+    if (closed)
+        return LFGO_CLOSED;
+    tls_res_b = b;
+    *slot = tls_stage;
+    return LFGO_OK;
+}
+
+/* The twin stages the item per thread and adds it at commit (a copy: the
+ * twin is the reference, not the fast path). */
+lfgo_status lfgo_twin_batch_commit(lfgo_twin_batch *b, void *slot)
+{
+    if (!b || !slot) {
+        lfgo__misuse("lfgo_twin_batch_commit", b ? "NULL slot" : "NULL batcher");
+        return LFGO_MISUSE;
+    }
+    if (tls_res_b != b || slot != (void *)tls_stage) {
+        lfgo__misuse("lfgo_twin_batch_commit", "commit without a matching reserve");
+        return LFGO_MISUSE;
+    }
+    tls_res_b = NULL;
+    pthread_mutex_lock(&b->mu);
+    lfgo_status st = add_locked(b, slot);
+    pthread_mutex_unlock(&b->mu);
+    return st;
 }
 
 lfgo_status lfgo_twin_batch_add(lfgo_twin_batch *b, const void *item)
@@ -233,6 +331,8 @@ lfgo_status lfgo_twin_batch_add(lfgo_twin_batch *b, const void *item)
         lfgo__misuse("lfgo_twin_batch_add", b ? "NULL item" : "NULL batcher");
         return LFGO_MISUSE;
     }
+    if (holds_reservation(b, "lfgo_twin_batch_add"))
+        return LFGO_MISUSE;
     pthread_mutex_lock(&b->mu);
     lfgo_status st = add_locked(b, item);
     pthread_mutex_unlock(&b->mu);
@@ -245,8 +345,12 @@ lfgo_status lfgo_twin_batch_flush(lfgo_twin_batch *b)
         lfgo__misuse("lfgo_twin_batch_flush", "NULL batcher");
         return LFGO_MISUSE;
     }
-    if (tls_flusher_of == b) {
+    if (holds_reservation(b, "lfgo_twin_batch_flush"))
+        return LFGO_MISUSE;
+    if (tls_flusher_of == b) { /* under mu: the flusher's reason() reads it */
+        pthread_mutex_lock(&b->mu);
         b->self_flush = true;
+        pthread_mutex_unlock(&b->mu);
         return LFGO_OK;
     }
     pthread_mutex_lock(&b->mu);
@@ -277,6 +381,8 @@ lfgo_status lfgo_twin_batch_close(lfgo_twin_batch *b)
         lfgo__misuse("lfgo_twin_batch_close", "NULL batcher");
         return LFGO_MISUSE;
     }
+    if (holds_reservation(b, "lfgo_twin_batch_close"))
+        return LFGO_MISUSE;
     pthread_mutex_lock(&b->mu);
     bool was = b->closed;
     b->closed = true;
@@ -300,6 +406,8 @@ void lfgo_twin_batch_destroy(lfgo_twin_batch *b)
         lfgo__misuse("lfgo_twin_batch_destroy", "destroy from inside the flush callback");
         return;
     }
+    if (holds_reservation(b, "lfgo_twin_batch_destroy"))
+        return;
     lfgo_twin_batch_close(b);
     join_flusher(b);
     pthread_cond_destroy(&b->work);

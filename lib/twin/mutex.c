@@ -43,7 +43,7 @@ lfgo_status lfgo_twin_mutex_init_kind(lfgo_twin_mutex *m, lfgo_twin_mutex_kind k
     if (rc != 0)
         return rc == ENOMEM ? LFGO_ENOMEM : LFGO_EINVAL;
     /* relaxed: before the mutex is shared. */
-    lfgo_atomic_store(&m->held, 0u, memory_order_relaxed);
+    lfgo_atomic_store_at(twin_mutex_init, &m->held, 0u, memory_order_relaxed);
     return LFGO_OK;
 }
 
@@ -62,7 +62,7 @@ static void mark_held(lfgo_twin_mutex *m)
 {
     /* relaxed: written and read by lock holders; the pthread mutex orders
      * successive holders. */
-    lfgo_atomic_store(&m->held, 1u, memory_order_relaxed);
+    lfgo_atomic_store_at(twin_mutex_lock, &m->held, 1u, memory_order_relaxed);
 }
 
 void lfgo_twin_mutex_lock(lfgo_twin_mutex *m)
@@ -127,12 +127,12 @@ void lfgo_twin_mutex_unlock(lfgo_twin_mutex *m)
 {
     CHECK_NULL(m, "lfgo_twin_mutex_unlock", );
     /* relaxed: see mark_held; an unlocked mutex reads 0 here. */
-    if (!lfgo_atomic_load(&m->held, memory_order_relaxed)) {
+    if (!lfgo_atomic_load_at(twin_mutex_check, &m->held, memory_order_relaxed)) {
         lfgo__misuse("lfgo_twin_mutex_unlock", "unlock of unlocked mutex");
         return;
     }
     /* relaxed: see mark_held. */
-    lfgo_atomic_store(&m->held, 0u, memory_order_relaxed);
+    lfgo_atomic_store_at(twin_mutex_unlock, &m->held, 0u, memory_order_relaxed);
     pthread_mutex_unlock(&m->mu);
 }
 
@@ -146,6 +146,7 @@ lfgo_status lfgo_twin_mutex_get_stats(const lfgo_twin_mutex *m, lfgo_mutex_stats
     out->handoffs = 0;
     out->starving = 0;
     /* relaxed: a diagnostic snapshot. */
-    out->locked = lfgo_atomic_load(&((lfgo_twin_mutex *)m)->held, memory_order_relaxed) != 0;
+    out->locked =
+        lfgo_atomic_load_at(twin_mutex_stats, &((lfgo_twin_mutex *)m)->held, memory_order_relaxed) != 0;
     return LFGO_OK;
 }

@@ -1,5 +1,5 @@
 // libFuzzer harness: the batcher (lfgo and twin) with a decoded
-// configuration (item size, N, T, policy, capacity) and a decoded sequence
+// configuration (item size, N, T, policy of the four, capacity) and a decoded sequence
 // of add / flush / close / stats from one producer thread.  The model is
 // the list of accepted items: the callback must get them exactly once, in
 // add order (one producer), in batches of 1..N; after flush() returns
@@ -73,7 +73,10 @@ template <class B> void run(FuzzedDataProvider &in)
     c.max_delay_ns = in.ConsumeBool() ? 1000000000000LL : in.ConsumeIntegralInRange<int64_t>(1000, 2000000);
     c.fn = Sink::fn;
     c.user = &sink;
-    c.policy = in.ConsumeBool() ? LFGO_BATCH_FAIL : LFGO_BATCH_BLOCK;
+    static const lfgo_batch_policy policies[] = {LFGO_BATCH_BLOCK, LFGO_BATCH_FAIL, LFGO_BATCH_INLINE_BLOCK,
+                                                 LFGO_BATCH_INLINE_FAIL};
+    c.policy = policies[in.ConsumeIntegralInRange<int>(0, 3)];
+    const bool blocks = c.policy == LFGO_BATCH_BLOCK || c.policy == LFGO_BATCH_INLINE_BLOCK;
     c.capacity = in.ConsumeIntegralInRange<size_t>(0, 40);
     sink.item_size = c.item_size;
     sink.max_items = c.max_items;
@@ -95,7 +98,7 @@ template <class B> void run(FuzzedDataProvider &in)
             lfgo_status st = B::add(b, item.data());
             if (closed)
                 FUZZ_CHECK_EQ(st, LFGO_CLOSED);
-            else if (c.policy == LFGO_BATCH_BLOCK)
+            else if (blocks)
                 FUZZ_CHECK_EQ(st, LFGO_OK);
             else
                 FUZZ_CHECK(st == LFGO_OK || st == LFGO_WOULDBLOCK);
