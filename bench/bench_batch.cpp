@@ -6,7 +6,10 @@
 //  batch_latency: one producer adds an item every 1 ms, N = 1000, T = 5 ms
 //    (so every batch goes out by deadline); rows .p50/.p99/.p999/.max of the
 //    delay from add() to the callback.  Figure: ns per item.
-// Impls: lfgo, twin; the Go peer (mutex + time.AfterFunc) is bench/go/batch.go.
+// Impls: lfgo (policy LFGO_BATCH_BLOCK: the flusher thread runs the
+// callback), lfgo_inline (LFGO_BATCH_INLINE_BLOCK: the thread that fills a
+// batch runs it), twin; the Go peer (mutex + time.AfterFunc, the dump on the
+// adding goroutine) is bench/go/batch.go.
 #include <atomic>
 #include <thread>
 #include <vector>
@@ -18,6 +21,7 @@
 namespace {
 
 struct LfgoB {
+    static constexpr lfgo_batch_policy policy = LFGO_BATCH_BLOCK;
     using B = lfgo_batch;
     static lfgo_status create(B **b, const lfgo_batch_config *c) { return lfgo_batch_create(b, c); }
     static lfgo_status add(B *b, const void *it) { return lfgo_batch_add(b, it); }
@@ -25,7 +29,12 @@ struct LfgoB {
     static void destroy(B *b) { lfgo_batch_destroy(b); }
 };
 
+struct LfgoInlineB : LfgoB {
+    static constexpr lfgo_batch_policy policy = LFGO_BATCH_INLINE_BLOCK;
+};
+
 struct TwinB {
+    static constexpr lfgo_batch_policy policy = LFGO_BATCH_BLOCK;
     using B = lfgo_twin_batch;
     static lfgo_status create(B **b, const lfgo_batch_config *c) { return lfgo_twin_batch_create(b, c); }
     static lfgo_status add(B *b, const void *it) { return lfgo_twin_batch_add(b, it); }
@@ -35,7 +44,9 @@ struct TwinB {
 
 void sum_items(void *user, const void *items, size_t n)
 {
-    auto *sum = static_cast<uint64_t *>(user); // flusher thread only
+    // Callbacks never overlap and each happens-before the next, whichever
+    // thread runs them (the flusher, or inline the adders).
+    auto *sum = static_cast<uint64_t *>(user);
     const auto *v = static_cast<const uint64_t *>(items);
     for (size_t i = 0; i < n; i++)
         *sum += v[i];
@@ -47,7 +58,7 @@ template <class Impl> void throughput(benchmark::State &st, size_t n)
     const long each = total / 2;
     for (auto _ : st) {
         uint64_t sum = 0;
-        lfgo_batch_config cfg{sizeof(uint64_t), n, 5'000'000, sum_items, &sum, LFGO_BATCH_BLOCK, 0};
+        lfgo_batch_config cfg{sizeof(uint64_t), n, 5'000'000, sum_items, &sum, Impl::policy, 0};
         typename Impl::B *b;
         if (Impl::create(&b, &cfg) != LFGO_OK) {
             st.SkipWithError("create failed");
@@ -78,14 +89,16 @@ template <class Impl> void batch_10(benchmark::State &st) { throughput<Impl>(st,
 template <class Impl> void batch_1000(benchmark::State &st) { throughput<Impl>(st, 1000); }
 
 LFGO_BENCH(batch_10<LfgoB>, "batch_10", "lfgo")->Iterations(1);
+LFGO_BENCH(batch_10<LfgoInlineB>, "batch_10", "lfgo_inline")->Iterations(1);
 LFGO_BENCH(batch_10<TwinB>, "batch_10", "twin")->Iterations(1);
 LFGO_BENCH(batch_1000<LfgoB>, "batch_1000", "lfgo")->Iterations(1);
+LFGO_BENCH(batch_1000<LfgoInlineB>, "batch_1000", "lfgo_inline")->Iterations(1);
 LFGO_BENCH(batch_1000<TwinB>, "batch_1000", "twin")->Iterations(1);
 
 // ---------------------------------------------------------------- latency
 
 struct LatencySink {
-    lfgo_bench::Latencies lat; // flusher thread only, read after close()
+    lfgo_bench::Latencies lat; // callbacks only (never overlapping), read after close()
     static void fn(void *user, const void *items, size_t n)
     {
         auto *s = static_cast<LatencySink *>(user);
@@ -102,8 +115,7 @@ template <class Impl> void batch_latency(benchmark::State &st)
     for (auto _ : st) {
         LatencySink sink;
         sink.lat.reserve(items);
-        lfgo_batch_config cfg{sizeof(int64_t), 1000, 5'000'000, LatencySink::fn, &sink,
-                              LFGO_BATCH_BLOCK, 0};
+        lfgo_batch_config cfg{sizeof(int64_t), 1000, 5'000'000, LatencySink::fn, &sink, Impl::policy, 0};
         typename Impl::B *b;
         if (Impl::create(&b, &cfg) != LFGO_OK) {
             st.SkipWithError("create failed");
@@ -129,6 +141,7 @@ template <class Impl> void batch_latency(benchmark::State &st)
 }
 
 LFGO_BENCH(batch_latency<LfgoB>, "batch_latency", "lfgo")->Iterations(1);
+LFGO_BENCH(batch_latency<LfgoInlineB>, "batch_latency", "lfgo_inline")->Iterations(1);
 LFGO_BENCH(batch_latency<TwinB>, "batch_latency", "twin")->Iterations(1);
 
 } // namespace

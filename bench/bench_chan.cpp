@@ -8,6 +8,9 @@
 //              consumer, merged after the pass)
 //  pingpong    two threads bounce a token through two unbuffered channels,
 //              200,000 round trips; ns per round trip, p50/p99/p99.9
+//  pingpong_buf1  the same through two SPSC channels of capacity 1 (the
+//              buffered path: each receive finds the channel empty and
+//              waits, so the barrier kind shows)
 //  spsc_burst32  spsc moving bursts of 32 items: lfgo/twin send_many and
 //              recv_many of up to 32, DPDK enqueue/dequeue_burst of 32;
 //              delays sampled as in spsc (the first item of a burst)
@@ -16,7 +19,8 @@
 //              threads, 2,000,000 acquire/release pairs (10,000,000 with
 //              --full); ns per pair.  Against lfgo_swg (add/done) and the
 //              twin; the Go peer is bench/go/chan.go.
-// Impls: lfgo, twin, ck (ck_ring, spin then yield), urcu (wfcqueue, polling),
+// Impls: lfgo, lfgo_fence (lfgo with LFGO_CHAN_BARRIER_FENCE's handshake:
+// spsc, mpmc_2p2c, pingpong, pingpong_buf1), twin, ck (ck_ring, spin then yield), urcu (wfcqueue, polling),
 // floor (pingpong: the bare spin handoff; mpmc: a spinning Vyukov ring,
 // bench/chan/floor.c), dpdk_sp_sc / dpdk_mp_mc / dpdk_hts / dpdk_rts (DPDK
 // rte_ring, bench/chan/dpdk.c), aq_optimist (atomic_queue's AtomicQueue
@@ -269,8 +273,11 @@ bool check(benchmark::State &st, const Pass &r, size_t items, std::string *colla
 
 // The portable handshake (a seq_cst fence on both sides instead of
 // membarrier + compiler barrier) for the lfgo_fence rows: the measurement
-// behind the choice (docs/design.md, "Channel").  The mode is a process-wide
-// internal flag; it is switched only while no channel exists.
+// behind the choice (docs/design.md, "Channel") and the two kinds of
+// lfgo_chan_set_barrier side by side.  A program picks its kind once per
+// process with that call; this benchmark flips the process-wide internal
+// flag instead, only while no channel exists, so both kinds run in one
+// process.
 template <bool Fence> struct FenceMode {
     uint32_t old = 0;
     FenceMode()
@@ -504,10 +511,12 @@ template <class S, int T> void chan_sem(benchmark::State &st)
 
 constexpr int kTrips = 200'000;
 
-// Pingpong over two unbuffered channels of type C (LfgoQ or TwinQ built
-// with capacity 0).
-template <class Ch> void pingpong(benchmark::State &st)
+// Pingpong over two channels of type Ch: unbuffered (LfgoSync, TwinSync)
+// or of capacity 1 (LfgoBuf1, TwinBuf1: the barrier kind matters there, as
+// every receive that finds the channel empty spins and may sleep).
+template <class Ch, bool Fence = false> void pingpong(benchmark::State &st)
 {
+    FenceMode<Fence> mode;
     lfgo_bench::Latencies lat;
     lat.reserve(kTrips);
     for (auto _ : st) {
@@ -546,6 +555,14 @@ struct LfgoSync {
     }
 };
 
+struct LfgoBuf1 : LfgoSync {
+    LfgoBuf1()
+    {
+        lfgo_chan_destroy(c);
+        lfgo_chan_create(&c, 8, 1, LFGO_CHAN_SPSC);
+    }
+};
+
 struct TwinSync {
     lfgo_twin_chan *c = nullptr;
     TwinSync() { lfgo_twin_chan_create(&c, 8, 0, LFGO_CHAN_SPSC); }
@@ -556,6 +573,14 @@ struct TwinSync {
         uint64_t v = kSentinel;
         lfgo_twin_chan_recv(c, &v);
         return v;
+    }
+};
+
+struct TwinBuf1 : TwinSync {
+    TwinBuf1()
+    {
+        lfgo_twin_chan_destroy(c);
+        lfgo_twin_chan_create(&c, 8, 1, LFGO_CHAN_SPSC);
     }
 };
 
@@ -645,7 +670,11 @@ LFGO_BENCH((chan_sem<SwgSem, 8>), "chan_sem_8t", "swg")->Iterations(1);
 LFGO_BENCH((chan_sem<TwinSem, 8>), "chan_sem_8t", "twin")->Iterations(1);
 
 LFGO_BENCH(pingpong<LfgoSync>, "pingpong", "lfgo")->Iterations(1);
+LFGO_BENCH((pingpong<LfgoSync, true>), "pingpong", "lfgo_fence")->Iterations(1);
 LFGO_BENCH(pingpong<TwinSync>, "pingpong", "twin")->Iterations(1);
 LFGO_BENCH(pingpong_floor, "pingpong", "floor")->Iterations(1);
+LFGO_BENCH(pingpong<LfgoBuf1>, "pingpong_buf1", "lfgo")->Iterations(1);
+LFGO_BENCH((pingpong<LfgoBuf1, true>), "pingpong_buf1", "lfgo_fence")->Iterations(1);
+LFGO_BENCH(pingpong<TwinBuf1>, "pingpong_buf1", "twin")->Iterations(1);
 
 BENCHMARK_MAIN();

@@ -1,19 +1,23 @@
 // bench/bench_wg.cpp - WaitGroup workloads (issue 2).
 //
-//  wg_add_done/{lfgo,lfgo_inline,twin,floor,floor_acq_rel}: add(1) then
+//  wg_add_done/{lfgo,lfgo_inline,lfgo_acq_rel,twin,floor,floor_acq_rel}:
+//      add(1) then
 //      done() on one thread, ns per pair.  lfgo = the exported out-of-line
 //      calls (the default build of a user program; linked statically here, so
 //      without the PLT jump a call into liblfgo.so adds); lfgo_inline = the
 //      same with LFGO_INLINE (the fast path compiled into the caller).
 //      floor = two release fetch_adds on one word (what lfgo's fast path
 //      must approach); floor_acq_rel = the same with acq_rel, the order
-//      add/done had before 0.1 (docs/memory-ordering.md, "WaitGroup").  A
+//      add/done had before 0.1 (docs/memory-ordering.md, "WaitGroup").
+//      lfgo_acq_rel = lfgo's own add/done, out of line, with that one
+//      order back at acq_rel (bench/wg/acq_rel.c; issue 10 part 5).  A
 //      second thread is kept alive (parked) for all of them.
-//  forkjoin_2w/{lfgo,twin}: two persistent workers; each round the main
-//      thread adds 2, hands each worker its job by bumping the worker's own
-//      sequence number (the same cheap mechanism for both impls: the worker
-//      polls it with PAUSE then sched_yield, see spin_yield_until), each
-//      worker calls done(), the main thread waits.  ns per round.
+//  forkjoin_2w/{lfgo,lfgo_inline,lfgo_acq_rel,twin}: two persistent
+//      workers; each round the main thread adds 2, hands each worker its
+//      job by bumping the worker's own sequence number (the same cheap
+//      mechanism for every impl: the worker polls it with PAUSE then
+//      sched_yield, see spin_yield_until), each worker calls done(), the
+//      main thread waits.  ns per round.
 //      counter_poll = the same harness joined by a bare atomic counter that
 //      the main thread polls like the workers poll for jobs (sched_yield
 //      between polls): what a round costs with no WaitGroup and no parking.
@@ -25,6 +29,7 @@
 
 #include "lfgo/twin/wg.h"
 #include "lfgo/wg.h"
+#include "wg/acq_rel.h"
 
 namespace {
 
@@ -41,6 +46,14 @@ struct LfgoWgInline {
     lfgo_wg wg = LFGO_WG_INIT;
     void add(int64_t d) { lfgo_wg_add(&wg, d); }
     void done() { lfgo_wg_done(&wg); }
+    void wait() { lfgo_wg_wait(&wg); }
+};
+
+// lfgo's add/done with an acq_rel fetch_add, out of line (bench/wg/acq_rel.c).
+struct LfgoWgAcqRel {
+    lfgo_wg wg = LFGO_WG_INIT;
+    void add(int64_t d) { bench_wg_add_acq_rel(&wg, d); }
+    void done() { bench_wg_done_acq_rel(&wg); }
     void wait() { lfgo_wg_wait(&wg); }
 };
 
@@ -182,11 +195,17 @@ void forkjoin_2w(benchmark::State &st)
 
 LFGO_BENCH(wg_add_done<LfgoWg>, "wg_add_done", "lfgo");
 LFGO_BENCH(wg_add_done<LfgoWgInline>, "wg_add_done", "lfgo_inline");
+#if LFGO_BENCH_HAVE_WG_ORDER
+LFGO_BENCH(wg_add_done<LfgoWgAcqRel>, "wg_add_done", "lfgo_acq_rel");
+#endif
 LFGO_BENCH(wg_add_done<TwinWg>, "wg_add_done", "twin");
 LFGO_BENCH(wg_add_done_floor<memory_order_release>, "wg_add_done", "floor");
 LFGO_BENCH(wg_add_done_floor<memory_order_acq_rel>, "wg_add_done", "floor_acq_rel");
 LFGO_BENCH(forkjoin_2w<LfgoWg>, "forkjoin_2w", "lfgo");
 LFGO_BENCH(forkjoin_2w<LfgoWgInline>, "forkjoin_2w", "lfgo_inline");
+#if LFGO_BENCH_HAVE_WG_ORDER
+LFGO_BENCH(forkjoin_2w<LfgoWgAcqRel>, "forkjoin_2w", "lfgo_acq_rel");
+#endif
 LFGO_BENCH(forkjoin_2w<TwinWg>, "forkjoin_2w", "twin");
 LFGO_BENCH(forkjoin_2w<PollJoin>, "forkjoin_2w", "counter_poll");
 

@@ -83,9 +83,40 @@ TARGETS += [
     ("13", "sizedwg_6/lfgo_group", "<=", 1.0, "sizedwg_6/go", "sizedwg_6/lfgo_group <= go"),
 ]
 
+# Issue 12 part 3: the batcher's two policies (lfgo_inline: the filling
+# thread runs the callback; lfgo: the flusher thread).  T = 5 ms.
+TARGETS += [
+    ("12", "batch_10/lfgo_inline", ">=", 3.0, "batch_10/go", "batch_10/lfgo_inline >= 3 x go (items/s)"),
+    ("12", "batch_1000/lfgo_inline", ">=", 3.0, "batch_1000/go", "batch_1000/lfgo_inline >= 3 x go (items/s)"),
+    ("12", "batch_10/lfgo", ">=", 1.0, "batch_10/go", "batch_10/lfgo (flusher) >= go (items/s)"),
+    ("12", "batch_1000/lfgo", ">=", 1.0, "batch_1000/go", "batch_1000/lfgo (flusher) >= go (items/s)"),
+    ("12", "batch_latency.p99/lfgo", "<=", 1.0, 6e6, "batch_latency/lfgo p99 <= T + 1 ms = 6 ms"),
+    ("12", "batch_latency.p99/lfgo_inline", "<=", 1.0, 6e6, "batch_latency/lfgo_inline p99 <= T + 1 ms = 6 ms"),
+]
+
+# Rows that only some builds have: a target on one of them is left out of
+# the report, not marked "no data", while the run has no such row.
+OPTIONAL_ROWS = {"batch_10/lfgo_inline", "batch_1000/lfgo_inline", "batch_latency.p99/lfgo_inline"}
+
 # "best:<workload>" as a target's rhs: the best peer row of that workload;
 # these impls do not count for it (unbounded queues, for bounded targets).
 BEST_EXCLUDES = {"urcu"}
+
+# Variant programs (bench/CMakeLists.txt): bench_<group>_<variant> is
+# bench_<group> built against another build of lfgo; its rows are named
+# <impl>_<variant> and belong to <group>.
+VARIANTS = ("seqcst",)
+
+# Issue 10 part 1: out of line (lfgo) against LFGO_INLINE (lfgo_inline);
+# (workload, library calls per item, what they are).
+INLINE_ROWS = [("wg_add_done", 2, "add + done"), ("mutex_1t", 2, "lock + unlock"),
+               ("mutex_2t", 2, "lock + unlock"), ("mutex_4t", 2, "lock + unlock"),
+               ("mutex_8t", 2, "lock + unlock"), ("forkjoin_2w", None, "add, 2 done, wait")]
+
+# Issue 13: the pool's workloads, the lfgo rows shown for each, the peers.
+POOL_ROWS = [("forkjoin_2w", ["lfgo_pool", "lfgo"]), ("fib_25", ["lfgo_pool"]),
+             ("spawn_join_1e6", ["lfgo_pool"]), ("sizedwg_6", ["lfgo_group", "lfgo"])]
+POOL_PEERS = ["go", "tbb", "openmp", "twin"]
 
 # Who is not a peer: lfgo itself and its variants, its lock-based twin, the
 # hardware floor, and lfgo's own other primitives (swg in chan_sem).
@@ -134,6 +165,7 @@ class Row:
 
     def __init__(self, workload, impl, unit, group):
         self.workload, self.impl, self.unit, self.group = workload, impl, unit, group
+        self.program = None  # the program that measured it ("go" for the Go peer)
         self.values = []
         self.stats = None  # (median, min, max) given directly (Go, park)
         self.error = None
@@ -162,10 +194,12 @@ class Results:
         self.contexts = {}  # program -> Google Benchmark context
         self.calib_points = []  # (seq, program, workload, ns), in run order
 
-    def row(self, workload, impl, unit, group):
+    def row(self, workload, impl, unit, group, program=None):
         r = self.rows.get((workload, impl))
         if r is None:
             r = self.rows[(workload, impl)] = Row(workload, impl, unit, group)
+        if r.program is None:
+            r.program = program
         return r
 
     def get(self, key):
@@ -230,9 +264,18 @@ def load_json(path):
     return data
 
 
+def variant_of(program):
+    """bench_chan_seqcst -> ("bench_chan", "seqcst"); others -> (program, None)."""
+    for v in VARIANTS:
+        if program.startswith("bench_") and program.endswith("_" + v):
+            return program[:-len(v) - 1], v
+    return program, None
+
+
 def read_gbench(res, path):
     program = program_of(path)
-    group = program[len("bench_"):] if program.startswith("bench_") else program
+    base, variant = variant_of(program)
+    group = base[len("bench_"):] if base.startswith("bench_") else base
     data = load_json(path)
     if data.get("context"):
         res.contexts.setdefault(program, data["context"])
@@ -241,17 +284,19 @@ def read_gbench(res, path):
             continue
         parts = b.get("run_name", b["name"]).split("/")
         workload, impl = parts[0], parts[1] if len(parts) > 1 else "?"
+        if variant:
+            impl += "_" + variant
         if program == "calib_end":
             workload, group = CALIB_END, "calib"
         if b.get("error_occurred"):
-            res.row(workload, impl, "ns", group).error = b.get("error_message", "error")
+            res.row(workload, impl, "ns", group, program).error = b.get("error_message", "error")
             continue
         value, unit = primary(b)
-        res.row(workload, impl, unit, group).values.append(value)
+        res.row(workload, impl, unit, group, program).values.append(value)
         for k, v in b.items():
             if ":" in k and isinstance(v, (int, float)):
                 name, unit = k.rsplit(":", 1)
-                res.row(workload + "." + name, impl, unit, group).values.append(float(v))
+                res.row(workload + "." + name, impl, unit, group, program).values.append(float(v))
 
 
 def run_index(path):
@@ -266,7 +311,8 @@ def read_csv_rows(res, path, default_group):
     with open(path, newline="") as f:
         for rec in csv.DictReader(f):
             base = rec["workload"].split(".")[0]
-            r = res.row(rec["workload"], rec["impl"], rec["unit"], groups.get(base, default_group))
+            r = res.row(rec["workload"], rec["impl"], rec["unit"], groups.get(base, default_group),
+                        default_group)
             r.stats = (float(rec["median"]), float(rec["min"]), float(rec["max"]))
 
 
@@ -570,24 +616,77 @@ def md_calibration(res):
     return lines + [""] + md_calib_points(res, state)
 
 
+# The workload name scripts/bench.sh gives the point after a program's last
+# workload (and after the Go peer).
+CALIB_AFTER = "_end"
+
+
 def md_calib_points(res, start_state):
-    """The calibration point run just before each workload (scripts/bench.sh)."""
+    """The calibration points run before each workload and after each program
+    (scripts/bench.sh): per program, then per workload."""
     if not res.calib_points:
         return []
+    return md_calib_programs(res) + md_calib_workloads(res, start_state)
+
+
+def md_calib_programs(res):
+    """Issue 12 part 5: the calibration before and after every program, so a
+    state flip inside a program shows."""
+    by_program = {}
+    for seq, program, workload, ns in res.calib_points:
+        by_program.setdefault(program, []).append((seq, workload, ns))
+    lines = ["### Before and after each program", "",
+             "The calibration row before a program's first workload, after its last one, and the range "
+             "of all its points (one before every workload).  A program whose points do not all show the "
+             "same state met a state change while it ran: read its rows with the per-workload table below.",
+             "", "| program | before | after | min | max | points | VM states |", "|---|---|---|---|---|---|---|"]
+    for program, pts in by_program.items():
+        pts.sort()
+        before = [ns for _, wl, ns in pts if wl != CALIB_AFTER]
+        after = [ns for _, wl, ns in pts if wl == CALIB_AFTER]
+        allns = [ns for _, _, ns in pts]
+        states = list(dict.fromkeys(vm_state(ns)[0] for ns in allns))
+        flip = " (**changed inside**)" if len(states) > 1 else ""
+        lines.append("| %s | %s | %s | %s | %s | %d | %s%s |" % (
+            program, fmt(before[0], "ns") if before else "-", fmt(after[-1], "ns") if after else "-",
+            fmt(min(allns), "ns"), fmt(max(allns), "ns"), len(allns), " → ".join(states), flip))
+    return lines + [""]
+
+
+def md_calib_workloads(res, start_state):
     lines = ["### Beside each workload", "",
              "The calibration row, run again just before each workload (its rows run together, "
-             "interleaved): a state change inside the run shows here, next to the rows it touched.", "",
+             "interleaved) and after each program's last workload: a state change inside the run shows "
+             "here, next to the rows it touched.", "",
              "| program | workload | spin round trip | VM state |", "|---|---|---|---|"]
     states = set()
     for _, program, workload, ns in res.calib_points:
         st, _ = vm_state(ns)
         states.add(st)
         changed = " (changed)" if st != start_state else ""
-        lines.append("| %s | `%s` | %s | %s%s |" % (program, workload, fmt(ns, "ns"), st, changed))
+        where = "(after the last workload)" if workload == CALIB_AFTER else "`%s`" % workload
+        lines.append("| %s | %s | %s | %s%s |" % (program, where, fmt(ns, "ns"), st, changed))
     if len(states) > 1:
         lines += ["", "**The VM state changed during this run** (%s): compare rows only with rows that "
                   "met the same state." % ", ".join(sorted(states))]
     return lines + [""]
+
+
+def calib_before(res, row):
+    """The calibration point run just before `row`'s workload (None if none)."""
+    if row is None or not row.program:
+        return None
+    program, _ = variant_of(row.program)
+    workload = "all" if program == "go" else row.workload.split(".")[0]
+    for _, p, wl, ns in res.calib_points:
+        if p == program and wl == workload:
+            return ns
+    return None
+
+
+def calib_cell(res, row):
+    ns = calib_before(res, row)
+    return "-" if ns is None else "%s (%s)" % (fmt(ns, "ns"), vm_state(ns)[0])
 
 
 def md_best_peer(res):
@@ -649,6 +748,208 @@ def md_floor(res):
     return lines + [""]
 
 
+# ------------------------------------------------- issue sections
+
+def has_figure(r):
+    return r is not None and not r.error and r.median() is not None
+
+
+def cell(r, spread_too=True):
+    """A row's median [min, max], its error, or "-"."""
+    if r is None:
+        return "-"
+    if r.error:
+        return "**%s**" % r.error
+    if r.median() is None:
+        return "-"
+    if spread_too and r.lo() is not None and r.hi() is not None and r.hi() > r.lo():
+        return "%s [%s, %s]" % (fmt(r.median(), r.unit), fmt(r.lo(), r.unit), fmt(r.hi(), r.unit))
+    return fmt(r.median(), r.unit)
+
+
+def time_ratio(a, b):
+    """a's time over b's (< 1: a is faster), from ns or items/s rows."""
+    if not (has_figure(a) and has_figure(b)) or a.unit != b.unit or a.median() <= 0 or b.median() <= 0:
+        return None
+    return b.median() / a.median() if a.higher_is_better() else a.median() / b.median()
+
+
+def ratio_cell(x):
+    return "-" if x is None else "%.2fx" % x
+
+
+def md_inline(res):
+    """Issue 10 part 1: the exported out-of-line calls against LFGO_INLINE."""
+    lines = []
+    for wl, calls, what in INLINE_ROWS:
+        ool, inl = res.rows.get((wl, "lfgo")), res.rows.get((wl, "lfgo_inline"))
+        if ool is None or inl is None:
+            continue
+        r = time_ratio(ool, inl)
+        per_call = "-"
+        if calls and has_figure(ool) and has_figure(inl) and ool.unit == "ns":
+            per_call = "%+.2f ns" % ((ool.median() - inl.median()) / calls)
+        lines.append("| `%s` | %s | %s | %s | %s | %s |" % (wl, what, cell(ool), cell(inl), ratio_cell(r), per_call))
+    if not lines:
+        return []
+    return ["## Out of line against LFGO_INLINE (issue 10, part 1)", "",
+            "`lfgo`: the exported functions, called out of line (a user program's default; linked "
+            "statically here, so the PLT jump of a call into liblfgo.so is not included).  `lfgo_inline`: "
+            "the same fast paths compiled into the caller (`LFGO_INLINE`).  Same program, interleaved.  "
+            "Cost per call: (out of line - inline) / the library calls per item.", "",
+            "| workload | calls per item | out of line (`lfgo`) | inline (`lfgo_inline`) | out of line / inline "
+            "| cost per call |", "|---|---|---|---|---|---|"] + lines + [""]
+
+
+def md_wg_order(res):
+    """Issue 10 part 5: the WaitGroup's add/done fetch_add, release against acq_rel."""
+    pairs = [("wg_add_done", "lfgo (out of line)", "lfgo", "lfgo_acq_rel"),
+             ("wg_add_done", "bare fetch_adds (floor)", "floor", "floor_acq_rel"),
+             ("forkjoin_2w", "lfgo (out of line)", "lfgo", "lfgo_acq_rel")]
+    lines = []
+    for wl, what, rel, acq in pairs:
+        a, b = res.rows.get((wl, rel)), res.rows.get((wl, acq))
+        if a is None or b is None:
+            continue
+        lines.append("| `%s` | %s | %s | %s | %s |" % (wl, what, cell(a), cell(b), ratio_cell(time_ratio(b, a))))
+    if not lines:
+        return []
+    return ["## WaitGroup add/done: release against acq_rel (issue 10, part 5)", "",
+            "`lfgo`: add/done as shipped, a release fetch_add; `lfgo_acq_rel`: the same library code with "
+            "that one order back at acq_rel (bench/wg/acq_rel.c, through wg.h's `LFGO__WG_ADD_ORDER`), "
+            "called out of line the same way.  The floor rows are the bare read-modify-writes.  On x86-64 "
+            "both orders compile to the same `lock xadd` (only the compiler's freedom around it differs), "
+            "so a ratio away from 1 here is noise; they differ in code on AArch64 "
+            "(`ldaddl` against `ldaddal`; docs/ordering-lab.md).", "",
+            "| workload | what | release | acq_rel | acq_rel / release |", "|---|---|---|---|---|"] + lines + [""]
+
+
+def md_seqcst(res):
+    """Issue 11 part 5b: every lfgo row that also ran from the LFGO_FORCE_SEQ_CST build."""
+    lines = []
+    for (wl, impl), sc in res.rows.items():
+        if not impl.endswith("_seqcst") or "." in wl:  # (latency rows: in "Channel latency")
+            continue
+        base = res.rows.get((wl, impl[:-len("_seqcst")]))
+        lines.append("| `%s` | %s | %s | %s | %s |" % (wl, impl[:-len("_seqcst")], cell(base), cell(sc),
+                                                     ratio_cell(time_ratio(sc, base))))
+    if not lines:
+        return []
+    return ["## The ordering choices against LFGO_FORCE_SEQ_CST (issue 11, part 5)", "",
+            "`lfgo_seqcst`: the same benchmark program built against lfgo compiled with "
+            "`LFGO_FORCE_SEQ_CST` (every atomic site seq_cst: bench_<group>_seqcst), run interleaved with "
+            "the normal build's rows of the same workload.  seq_cst / chosen > 1: what the weaker orders save.",
+            "", "| workload | impl | chosen orders | all seq_cst | seq_cst / chosen |",
+            "|---|---|---|---|---|"] + lines + [""]
+
+
+def md_barrier(res):
+    """Issue 10 part 4: the channel rows with each barrier kind, with latency."""
+    lines = []
+    for wl in [w for (w, i) in res.rows if i == "lfgo_fence" and "." not in w]:
+        base, fence = res.rows.get((wl, "lfgo")), res.rows[(wl, "lfgo_fence")]
+        for impl, r, vs in (("lfgo", base, ""), ("lfgo_fence", fence, ratio_cell(time_ratio(fence, base)))):
+            lat = []
+            for key, _ in LATENCY_METRICS:
+                m = res.rows.get((wl + "." + key, impl))
+                lat.append(fmt(m.median(), m.unit) if has_figure(m) else "-")
+            lines.append("| `%s` | %s | %s | %s | %s |" % (wl, "membarrier (default)" if impl == "lfgo" else
+                                                           "fences (`lfgo_fence`)", cell(r), vs or "", " | ".join(lat)))
+    if not lines:
+        return []
+    return ["## Barrier kind: membarrier against fences (issue 10, part 4)", "",
+            "`lfgo`: the default asymmetric barrier (membarrier registered for the process, a compiler "
+            "barrier on the fast path); `lfgo_fence`: the portable handshake, a seq_cst fence on both "
+            "sides.  Same program, interleaved; latency as in \"Channel latency\".", "",
+            "| workload | barrier | figure | fence / membarrier | %s |" % " | ".join(l for _, l in LATENCY_METRICS),
+            "|---|---|---|---|%s" % ("---|" * len(LATENCY_METRICS))] + lines + [""]
+
+
+def md_pool(res):
+    """Issue 13: the pool's rows against Go, TBB and OpenMP, and its targets."""
+    if not any(res.rows.get((wl, i)) for wl, impls in POOL_ROWS for i in impls if i != "lfgo"):
+        return []
+    lines = []
+    for wl, impls in POOL_ROWS:
+        peers = {p: res.rows.get((wl, p)) for p in POOL_PEERS}
+        for impl in impls:
+            r = res.rows.get((wl, impl))
+            if r is None:
+                continue
+            lines.append("| `%s` | %s | %s | %s | %s |" % (
+                wl, impl, cell(r), " | ".join(cell(peers[p], False) for p in POOL_PEERS),
+                " | ".join(ratio_cell(time_ratio(r, peers[p])) for p in POOL_PEERS if p != "twin")))
+    if not lines:
+        return []
+    peers_head = " | ".join(POOL_PEERS)
+    ratio_head = " | ".join("/ %s" % p for p in POOL_PEERS if p != "twin")
+    out = ["## Task pool (issue 13)", "",
+           "lfgo's pool (`lfgo_pool`, `lfgo_group`) against Go (goroutines + WaitGroup), TBB's task_group and "
+           "OpenMP tasks; `forkjoin_2w/lfgo` and `sizedwg_6/lfgo` are the thread-based WaitGroup and "
+           "SizedWaitGroup rows of the same workloads.  Ratios are lfgo's time over the peer's "
+           "(< 1: lfgo is faster; items/s rows inverted).", "",
+           "| workload | lfgo row | lfgo | %s | %s |" % (peers_head, ratio_head),
+           "|---|---|---|%s%s" % ("---|" * len(POOL_PEERS), "---|" * (len(POOL_PEERS) - 1))] + lines + [""]
+    tl = []
+    for t in TARGETS:
+        if t[0] == "13":
+            issue, wording, lv, rv, result, how = evaluate(res, t)
+            tl.append("| %s | %s | %s |" % (wording, how or "-", "**%s**" % result if result == "MISSED" else result))
+    if tl:
+        out += ["Issue 13's targets:", "", "| target | this run | result |", "|---|---|---|"] + tl + [""]
+    return out
+
+
+def md_batch(res):
+    """Issue 12 part 3: the batcher's policies against Go, and the latency bound."""
+    lines = []
+    for wl in ("batch_10", "batch_1000"):
+        rows = {i: res.rows.get((wl, i)) for i in ("lfgo", "lfgo_inline", "go", "twin")}
+        if rows["lfgo"] is None and rows["lfgo_inline"] is None:
+            continue
+        go = rows["go"]
+        x = lambda r: "-" if time_ratio(go, r) is None else "%.2fx" % time_ratio(go, r)
+        lines.append("| `%s` | %s | %s | %s | %s | %s | %s |" % (
+            wl, cell(rows["lfgo"]), cell(rows["lfgo_inline"]), cell(go, False), cell(rows["twin"], False),
+            x(rows["lfgo"]), x(rows["lfgo_inline"])))
+    lat = []
+    for impl in ("lfgo", "lfgo_inline", "go", "twin"):
+        if res.rows.get(("batch_latency.p99", impl)) is None:
+            continue
+        cells = []
+        for key, _ in LATENCY_METRICS:
+            m = res.rows.get(("batch_latency." + key, impl))
+            cells.append(fmt(m.median(), m.unit) if has_figure(m) else "-")
+        p99 = res.rows.get(("batch_latency.p99", impl))
+        verdict = "-" if not has_figure(p99) else ("met" if p99.median() <= 6e6 else "**MISSED**")
+        lat.append("| %s | %s | %s |" % (impl, " | ".join(cells), verdict))
+    if not lines and not lat:
+        return []
+    out = ["## Batcher: flusher thread against the filling thread (issue 12, part 3)", "",
+           "`lfgo`: the flusher thread runs the callback (the default); `lfgo_inline`: the thread that fills "
+           "a batch runs it.  Throughput in items/s; \"x go\" is the row's throughput over Go's (targets: "
+           "lfgo_inline >= 3x, lfgo >= 1x).", ""]
+    if lines:
+        out += ["| workload | lfgo (flusher) | lfgo_inline (filling thread) | go | twin | lfgo x go | "
+                "lfgo_inline x go |", "|---|---|---|---|---|---|---|"] + lines + [""]
+    if lat:
+        out += ["`batch_latency` (one item per ms, N = 1000, T = 5 ms: every batch leaves by deadline), "
+                "add-to-callback delay; target p99 <= T + 1 ms = 6 ms:", "",
+                "| impl | %s | p99 <= 6 ms |" % " | ".join(l for _, l in LATENCY_METRICS),
+                "|---|%s---|" % ("---|" * len(LATENCY_METRICS))] + lat + [""]
+    return out
+
+
+def md_hpp(res):
+    """Issue 10 part 6: lfgo.hpp's typed channel against the C calls."""
+    c, hpp = res.rows.get(("spsc_hpp", "lfgo")), res.rows.get(("spsc_hpp", "lfgo_hpp"))
+    if c is None or hpp is None:
+        return []
+    return ["## lfgo.hpp against the C calls (issue 10, part 6)", "",
+            "| workload | C (`lfgo`) | C++ (`lfgo_hpp`) | C++ / C |", "|---|---|---|---|",
+            "| `spsc_hpp` | %s | %s | %s |" % (cell(c), cell(hpp), ratio_cell(time_ratio(hpp, c))), ""]
+
+
 def impl_label(impl):
     return impl + " (spins)" if spins(impl) else impl
 
@@ -675,17 +976,18 @@ def md_details(res, groups):
              "for items/s: lfgo / row).", ""]
     for g, rows in groups.items():
         lines += ["### %s" % g, "", "![%s](%s.svg)" % (g, g), "",
-                  "| workload | impl | median | min | max | unit | lfgo speed-up |",
-                  "|---|---|---|---|---|---|---|"]
+                  "| workload | impl | median | min | max | unit | lfgo speed-up | calibration before |",
+                  "|---|---|---|---|---|---|---|---|"]
         for r in rows:
             lf = res.get(r.workload + "/lfgo")
             sp = speedup(r, lf) if r.impl != "lfgo" else None
             if r.error:
-                lines.append("| `%s` | %s | %s | | | | |" % (r.workload, impl_label(r.impl), r.error))
+                lines.append("| `%s` | %s | %s | | | | | %s |" % (r.workload, impl_label(r.impl), r.error,
+                                                                calib_cell(res, r)))
                 continue
-            lines.append("| `%s` | %s | %s | %s | %s | %s | %s |" % (
+            lines.append("| `%s` | %s | %s | %s | %s | %s | %s | %s |" % (
                 r.workload, impl_label(r.impl), num(r.median()), num(r.lo()), num(r.hi()), r.unit,
-                "%.2fx" % sp if sp else ""))
+                "%.2fx" % sp if sp else "", calib_cell(res, r)))
         lines.append("")
     return lines
 
@@ -698,7 +1000,9 @@ def num(v):
 
 def md_targets(res):
     lines = ["## Targets", "", "| issue | target | this run | result |", "|---|---|---|---|"]
-    for t in TARGETS:
+    for t in sorted(TARGETS, key=lambda t: int(t[0])):
+        if t[1] in OPTIONAL_ROWS and (t[1].rpartition("/")[0], t[1].rpartition("/")[2]) not in res.rows:
+            continue
         issue, wording, lv, rv, result, how = evaluate(res, t)
         lines.append("| %s | %s | %s | %s |" % (issue, wording, how or "-",
                                                "**%s**" % result if result == "MISSED" else result))
@@ -764,6 +1068,8 @@ def main():
         with open(os.path.join(args.out, g + ".svg"), "w") as f:
             f.write(svg_group(g, rows))
     md = (md_meta(meta, res) + md_calibration(res) + md_targets(res) + md_best_peer(res) + md_floor(res)
+          + md_inline(res) + md_wg_order(res) + md_seqcst(res) + md_barrier(res) + md_hpp(res)
+          + md_pool(res) + md_batch(res)
           + md_scaling(res, args.out) + md_latency(res, groups) + md_matrix(res, groups)
           + md_details(res, groups) + md_park(res))
     with open(os.path.join(args.out, "report.md"), "w") as f:

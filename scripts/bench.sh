@@ -17,10 +17,12 @@
 #
 # Within a program, the rows of one workload run together and interleaved:
 # repetition 1 of every impl, then repetition 2 of every impl, ..., one
-# process each, so the peers of a row meet the same VM state.  Before each
-# workload the calibration row runs once more (results/calib_at@...), so the
-# report shows the VM state beside every workload, not only at the start
-# and the end.
+# process each, so the peers of a row meet the same VM state.  The lfgo rows
+# of the seq_cst build (bench_<group>_seqcst, issue 11) join the workload's
+# interleave.  Before each workload and after each program's last one the
+# calibration row runs once more (results/calib_at@...), so the report
+# shows the VM state beside every workload and program, not only at the
+# start and the end.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,7 +34,7 @@ while [ $# -gt 0 ]; do
     --no-go) run_go=0 ;;
     --build-dir) build=$2; shift ;;
     --out) out=$2; shift ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -77,6 +79,17 @@ run_gb() {
   cat "$json.log" >&2
   why="exited with status $rc"
   [ "$rc" -eq 137 ] && why="killed after the ${limit} s limit (hung or far too slow)"
+  # A peer that spins inside its own library past every budget (DPDK's
+  # MP/MC ring waits for preempted producers with 16 threads on 2 cores) is
+  # a collapse of that peer, reported as such; lfgo's, the twin's and the
+  # floor's rows hanging stay failures.
+  local impl
+  impl=$(cut -d/ -f2 <<<"$name")
+  if [ "$rc" -eq 137 ] && [[ ! $impl =~ ^(lfgo|twin|floor|counter) ]]; then
+    error_row "$json.error.json" "$name" "collapsed: $why"
+    echo "note: $(basename "$prog") $name collapsed ($why)" >&2
+    return 1
+  fi
   failed+=("$(basename "$prog") $name: $why")
   error_row "$json.error.json" "$name" "$why"
   return 1
@@ -96,37 +109,67 @@ calib_point() {
     --benchmark_filter=calib >/dev/null 2>&1 || echo "calibration point before $1 $2 failed" >&2
 }
 
+# The variant programs (bench/CMakeLists.txt, bench-variants.txt):
+# bench_<group>_<variant> is bench_<group> built against another build of
+# lfgo.  Only the rows matched here run, interleaved with the base program's
+# rows of the same workload; report.py names them <impl>_<variant>.
+declare -A VARIANT_ROWS=(
+  [bench_chan_seqcst]='^(spsc|mpmc_2p2c|pingpong)/lfgo/'
+  [bench_wg_seqcst]='^(wg_add_done|forkjoin_2w)/lfgo/'
+  [bench_mutex_seqcst]='^mutex_[1248]t/lfgo/'
+)
+variants=()
+[ -f "$build/bench-variants.txt" ] && mapfile -t variants < "$build/bench-variants.txt"
+
 # run_program PROGRAM STEM FILTER: every benchmark of PROGRAM whose name
-# matches FILTER, one process per repetition, so a hang costs one row, not a
-# program.  The rows of a workload run interleaved (see the top), after a
-# calibration point.  A row gets LIMIT seconds for all its repetitions.
+# (workload/impl) matches FILTER, one process per repetition, so a hang
+# costs one row, not a program; with PROGRAM's variants' rows (VARIANT_ROWS)
+# beside them.  The rows of a workload run interleaved (see the top), after
+# a calibration point; a last calibration point follows the program's last
+# workload.  A row gets LIMIT seconds for all its repetitions.
 run_program() {
-  local prog=$1 stem=$2 re=$3 i name names wl r left
-  local -A index=() workload_of=() spent=() stopped=()
-  local -a workloads=()
-  mapfile -t names < <("$prog" --benchmark_list_tests=true --benchmark_filter="$re" 2>/dev/null)
-  i=0
-  for name in "${names[@]}"; do
-    [ -n "$name" ] || continue
-    index[$name]=$i workload_of[$name]=${name%%/*} spent[$name]=0
-    [[ " ${workloads[*]} " == *" ${name%%/*} "* ]] || workloads+=("${name%%/*}")
-    i=$((i + 1))
+  local prog=$1 stem=$2 re=$3 k v vstem name names wl r left shown rest
+  local -a e_prog=() e_name=() e_file=() e_wl=() spent=() stopped=() workloads=()
+  add_rows() { # PROGRAM REGEX [SUFFIX]: entries for its matching benchmarks
+    local p=$1 pstem n j=0
+    pstem=$(basename "$p")
+    mapfile -t names < <("$p" --benchmark_list_tests=true --benchmark_filter="$2" 2>/dev/null)
+    for n in "${names[@]}"; do
+      [ -n "$n" ] || continue
+      j=$((j + 1))
+      # FILTER, on the row's name as the report shows it (workload/impl, as
+      # the Go peer applies it; Google Benchmark's names end in /real_time).
+      rest=${n#*/}
+      shown=${n%%/*}/${rest%%/*}${3:+_$3}
+      [[ $shown =~ $re ]] || continue
+      e_prog+=("$p") e_name+=("$n") e_file+=("$pstem@$((j - 1))") e_wl+=("${n%%/*}")
+      spent+=(0) stopped+=("")
+      [[ " ${workloads[*]} " == *" ${n%%/*} "* ]] || workloads+=("${n%%/*}")
+    done
+  }
+  add_rows "$prog" .
+  for v in "${variants[@]}"; do
+    vstem=$(basename "$v")
+    [ -n "$v" ] && [ "${vstem%_*}" = "$stem" ] && [ -n "${VARIANT_ROWS[$vstem]:-}" ] || continue
+    add_rows "$v" "${VARIANT_ROWS[$vstem]}" "${vstem##*_}"
   done
   for wl in "${workloads[@]}"; do
     [ "$prog" = "$calib" ] || calib_point "$stem" "$wl"
     for ((r = 1; r <= reps; r++)); do
-      for name in "${names[@]}"; do
-        [ -n "$name" ] && [ "${workload_of[$name]}" = "$wl" ] && [ -z "${stopped[$name]:-}" ] || continue
-        left=$((limit - spent[$name]))
+      for k in "${!e_name[@]}"; do
+        [ "${e_wl[$k]}" = "$wl" ] && [ -z "${stopped[$k]}" ] || continue
+        left=$((limit - spent[k]))
         [ $left -gt 0 ] || left=1
-        echo "=== $stem: $name, repetition $r of $reps (load $(cut -d' ' -f1 /proc/loadavg)) ==="
-        local t0=$SECONDS json="$results/$stem@${index[$name]}.r$r.json"
-        run_gb "$prog" "$json" "$name" "$left" || stopped[$name]=1
-        has_error "$json" && stopped[$name]=1
-        spent[$name]=$((spent[$name] + SECONDS - t0))
+        name=${e_name[$k]}
+        echo "=== $(basename "${e_prog[$k]}"): $name, repetition $r of $reps (load $(cut -d' ' -f1 /proc/loadavg)) ==="
+        local t0=$SECONDS json="$results/${e_file[$k]}.r$r.json"
+        run_gb "${e_prog[$k]}" "$json" "$name" "$left" || stopped[k]=1
+        has_error "$json" && stopped[k]=1
+        spent[k]=$((spent[k] + SECONDS - t0))
       done
     done
   done
+  [ "$prog" = "$calib" ] || [ ${#workloads[@]} -eq 0 ] || calib_point "$stem" _end
 }
 
 meta() { # KEY=VALUE pairs into results/meta.json
@@ -162,6 +205,7 @@ if [ $run_go = 1 ]; then
     calib_point go all
     GOMAXPROCS=2 timeout --signal=KILL $((4 * limit)) "$build/lfgo-go-bench" "${go_args[@]}" \
       -out "$results/go.csv" || failed+=("go peer: exit status $?")
+    calib_point go _end
   else
     failed+=("go peer: build failed")
   fi

@@ -2,8 +2,13 @@
 // (medians of repetitions, per-item and items/s figures, extra metric rows,
 // error rows, the Go peer's rows), the VM state it names, and the targets it
 // marks met or missed; issue 12's ratio to the best peer (collapsed peers do
-// not count), issue 14's ratio to the floor and spread of repetitions, and
-// the calibration points run beside each workload.  Needs python3 (scripts/deps.sh installs it).
+// not count), issue 14's ratio to the floor and spread of repetitions, the
+// calibration points run beside each workload and after each program, and
+// the issue sections: out of line against LFGO_INLINE and the WaitGroup's
+// release against acq_rel (issue 10), the seq_cst build beside the normal
+// one (issue 11), the barrier kinds, the task pool against its peers
+// (issue 13), the batcher's policies (issue 12).  Needs python3
+// (scripts/deps.sh installs it).
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -52,9 +57,11 @@ std::string program(const std::string &reps)
     return "{\"context\": {\"load_avg\": [0.5, 0.4, 0.3]}, \"benchmarks\": [" + reps + "]}";
 }
 
+// report.py runs once for the whole suite (a second each); every test reads
+// its output.
 class BenchReport : public testing::Test {
 protected:
-    void SetUp() override
+    static void SetUpTestSuite()
     {
         char tmpl[] = "/tmp/lfgo-report-XXXXXX";
         ASSERT_NE(mkdtemp(tmpl), nullptr);
@@ -69,9 +76,10 @@ protected:
         summary_ = read(out_ + "/summary.csv");
         md_ = read(out_ + "/report.md");
     }
-    void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
+    static void TearDownTestSuite() { std::system(("rm -rf " + dir_).c_str()); }
+    void SetUp() override { ASSERT_FALSE(md_.empty()) << "report.py wrote no report"; }
 
-    void write_fixture()
+    static void write_fixture()
     {
         write(results_ + "/bench_calib.json",
               program(rep("calib_spin_rtt/floor", 120, "ns") + "," + rep("calib_spin_rtt/floor", 140, "ns") +
@@ -132,13 +140,51 @@ protected:
         write(results_ + "/calib_at@2@bench_chan@mpmc_8p8c.json", program(rep("calib_spin_rtt/floor", 500, "ns")));
         write(results_ + "/go.csv", "workload,impl,median,min,max,unit\n"
                                     "forkjoin_2w,go,500,450,550,ns\n"
-                                    "batch_10,go,1e7,0.9e7,1.1e7,items/s\n");
+                                    "batch_10,go,1e7,0.9e7,1.1e7,items/s\n"
+                                    "fib_25,go,3e6,2.9e6,3.1e6,ns\n"
+                                    "spawn_join_1e6,go,1e7,0.9e7,1.1e7,items/s\n");
+        write_issue_sections();
     }
 
-    bool has(const std::string &text, const std::string &what) { return text.find(what) != std::string::npos; }
+    // Rows of the issue sections (issues 10-13).
+    static void write_issue_sections()
+    {
+        // Issue 10 part 1 and 5: bench_wg's inline and acq_rel rows, and the
+        // mutex rows out of line and inline.
+        write(results_ + "/bench_wg@20.r1.json", program(rep("wg_add_done/lfgo_inline", 4.9, "ns")));
+        write(results_ + "/bench_wg@21.r1.json", program(rep("wg_add_done/lfgo_acq_rel", 12, "ns")));
+        write(results_ + "/bench_mutex.json",
+              program(rep("mutex_1t/lfgo", 1, "s", ", \"per_item\": 2e-08") + "," +
+                      rep("mutex_1t/lfgo_inline", 1, "s", ", \"per_item\": 1.6e-08")));
+        // Issue 11: the seq_cst build's rows (program bench_<group>_seqcst).
+        write(results_ + "/bench_chan_seqcst@0.r1.json",
+              program(rep("mpmc_2p2c/lfgo", 1, "s", ", \"per_item\": 7.2e-08")));
+        write(results_ + "/bench_wg_seqcst@0.r1.json", program(rep("wg_add_done/lfgo", 21.8, "ns")));
+        // Issue 10 part 4: the fence rows.
+        write(results_ + "/bench_chan@30.r1.json",
+              program(rep("mpmc_2p2c/lfgo_fence", 1, "s", ", \"per_item\": 4.5e-08, \"p50:ns\": 200, \"p99:ns\": 3000")));
+        // Issue 13: the pool's rows (Go's are in go.csv).
+        write(results_ + "/bench_pool.json",
+              program(rep("forkjoin_2w/lfgo_pool", 400, "ns") + "," + rep("forkjoin_2w/tbb", 300, "ns") + "," +
+                      rep("fib_25/lfgo_pool", 2, "ms") + "," + rep("fib_25/tbb", 1, "ms") + "," +
+                      rep("fib_25/openmp", 4, "ms") + "," +
+                      rep("spawn_join_1e6/lfgo_pool", 1, "s", ", \"items_per_s\": 2e7")));
+        // Issue 12 part 3: the filling-thread policy (batch_1000 has none).
+        write(results_ + "/bench_batch.json",
+              program(rep("batch_10/lfgo_inline", 1, "s", ", \"items_per_s\": 4e7") + "," +
+                      rep("batch_latency/lfgo", 1, "s", ", \"p99:ns\": 7e6") + "," +
+                      rep("batch_latency/lfgo_inline", 1, "s", ", \"p99:ns\": 5.5e6")));
+        // Calibration before bench_wg's workload and after its last one.
+        write(results_ + "/calib_at@3@bench_wg@wg_add_done.json", program(rep("calib_spin_rtt/floor", 120, "ns")));
+        write(results_ + "/calib_at@4@bench_wg@_end.json", program(rep("calib_spin_rtt/floor", 125, "ns")));
+    }
 
-    std::string dir_, results_, out_, summary_, md_;
+    static bool has(const std::string &text, const std::string &what) { return text.find(what) != std::string::npos; }
+
+    static std::string dir_, results_, out_, summary_, md_;
 };
+
+std::string BenchReport::dir_, BenchReport::results_, BenchReport::out_, BenchReport::summary_, BenchReport::md_;
 
 TEST_F(BenchReport, SummaryHasMediansOfRepetitionsInNs)
 {
@@ -227,7 +273,8 @@ TEST_F(BenchReport, FloorRatioAndSpreadOfTheMpmcRows)
 
 TEST_F(BenchReport, MarksSpinningImplsAndBestPeerTargets)
 {
-    EXPECT_TRUE(has(md_, "| chan | lfgo | twin | floor | urcu (spins) | dpdk_mp_mc (spins) | dpdk_hts (spins) |")) << md_;
+    EXPECT_TRUE(has(md_, "| chan | lfgo | lfgo_fence | lfgo_seqcst | twin | floor | urcu (spins) | dpdk_mp_mc (spins) | "
+                         "dpdk_hts (spins) |")) << md_;
     // best:spsc has no lfgo figure (killed): no data, not a crash.
     EXPECT_TRUE(has(md_, "| 12 | spsc/lfgo <= 1.25 x best bounded SPSC peer | - | no data |")) << md_;
 }
@@ -258,6 +305,83 @@ TEST_F(BenchReport, LatencyPercentilesOfChannelRows)
 {
     EXPECT_TRUE(has(md_, "| workload | impl | p50 | p99 | p99.9 | max |")) << md_;
     EXPECT_TRUE(has(md_, "| `mpmc_8p8c` | lfgo | 100.0 ns | 2000 ns | 5000 ns | 9000 ns |")) << md_;
+}
+
+TEST_F(BenchReport, OutOfLineAgainstInline)
+{
+    // wg_add_done: 10.9 / 4.9 = 2.22x, (10.9 - 4.9) / 2 calls = 3 ns a call.
+    EXPECT_TRUE(has(md_, "| `wg_add_done` | add + done | 10.9 ns [10.5 ns, 11.5 ns] | 4.90 ns | 2.22x | +3.00 ns |"))
+        << md_;
+    EXPECT_TRUE(has(md_, "| `mutex_1t` | lock + unlock | 20.0 ns | 16.0 ns | 1.25x | +2.00 ns |")) << md_;
+}
+
+TEST_F(BenchReport, WaitGroupReleaseAgainstAcqRel)
+{
+    // 12 / 10.9 = 1.10; no floor_acq_rel row, no forkjoin_2w/lfgo_acq_rel: no line.
+    EXPECT_TRUE(has(md_, "| `wg_add_done` | lfgo (out of line) | 10.9 ns [10.5 ns, 11.5 ns] | 12.0 ns | 1.10x |")) << md_;
+    EXPECT_FALSE(has(md_, "| `forkjoin_2w` | lfgo (out of line) |")) << md_;
+}
+
+TEST_F(BenchReport, SeqCstBuildBesideTheNormalOne)
+{
+    // bench_chan_seqcst's mpmc_2p2c/lfgo is the row mpmc_2p2c/lfgo_seqcst of the chan group.
+    EXPECT_TRUE(has(summary_, "mpmc_2p2c,lfgo_seqcst,72,72,72,ns\n")) << summary_;
+    EXPECT_TRUE(has(summary_, "wg_add_done,lfgo_seqcst,21.8,21.8,21.8,ns\n")) << summary_;
+    EXPECT_TRUE(has(md_, "| `mpmc_2p2c` | lfgo | 36.0 ns [30.0 ns, 40.0 ns] | 72.0 ns | 2.00x |")) << md_;
+    EXPECT_TRUE(has(md_, "| `wg_add_done` | lfgo | 10.9 ns [10.5 ns, 11.5 ns] | 21.8 ns | 2.00x |")) << md_;
+    // Its calibration is the base program's point before that workload.
+    EXPECT_TRUE(has(md_, "| `mpmc_2p2c` | lfgo_seqcst | 72 | 72 | 72 | ns | 2.00x | 130.0 ns (fast) |")) << md_;
+}
+
+TEST_F(BenchReport, BarrierKindsSideBySide)
+{
+    // 45 / 36 = 1.25; the fence row's latency percentiles beside it.
+    EXPECT_TRUE(has(md_, "| `mpmc_2p2c` | fences (`lfgo_fence`) | 45.0 ns | 1.25x | 200.0 ns | 3000 ns | - | - |"))
+        << md_;
+    EXPECT_TRUE(has(md_, "| `mpmc_2p2c` | membarrier (default) | 36.0 ns [30.0 ns, 40.0 ns] |  | - | - | - | - |"))
+        << md_;
+}
+
+TEST_F(BenchReport, TaskPoolAgainstGoTbbOpenmp)
+{
+    // Ratios are lfgo's time over the peer's: 400 / 500, 400 / 300; fib 2 / 3,
+    // 2 / 1, 2 / 4 ms; spawn_join in items/s: 1e7 / 2e7.
+    EXPECT_TRUE(has(md_, "| `forkjoin_2w` | lfgo_pool | 400.0 ns | 500.0 ns | 300.0 ns | - | - | 0.80x | 1.33x | - |"))
+        << md_;
+    EXPECT_TRUE(has(md_, "| `fib_25` | lfgo_pool | 2000 µs | 3000 µs | 1000 µs | 4000 µs | - | 0.67x | 2.00x | 0.50x |"))
+        << md_;
+    EXPECT_TRUE(has(md_, "| `spawn_join_1e6` | lfgo_pool | 20 M items/s | 10 M items/s | - | - | - | 0.50x | - | - |"))
+        << md_;
+    // The thread-based row of the same workload, and the targets.
+    EXPECT_TRUE(has(md_, "| `forkjoin_2w` | lfgo | 3000 ns [2000 ns, 4000 ns] | 500.0 ns | 300.0 ns | - | - | 6.00x | 10.00x | - |"))
+        << md_;
+    EXPECT_TRUE(has(md_, "| fib_25/lfgo_pool <= go | 2000 µs vs fib_25/go 3000 µs: 0.667x | met |")) << md_;
+    EXPECT_TRUE(has(md_, "| forkjoin_2w/lfgo_pool <= tbb | 400.0 ns vs forkjoin_2w/tbb 300.0 ns: 1.33x; missed by 1.33x | **MISSED** |"))
+        << md_;
+}
+
+TEST_F(BenchReport, BatcherPoliciesAndOptionalTargets)
+{
+    // 3.3e7 / 1e7 = 3.3x, 4e7 / 1e7 = 4x.
+    EXPECT_TRUE(has(md_, "| `batch_10` | 33 M items/s | 40 M items/s | 10 M items/s | - | 3.30x | 4.00x |")) << md_;
+    EXPECT_TRUE(has(md_, "| lfgo | - | 7000 µs | - | - | **MISSED** |")) << md_;
+    EXPECT_TRUE(has(md_, "| lfgo_inline | - | 5500 µs | - | - | met |")) << md_;
+    EXPECT_TRUE(has(md_, "| 12 | batch_10/lfgo_inline >= 3 x go (items/s) | 40 M items/s vs batch_10/go 10 M items/s: 4x | met |"))
+        << md_;
+    // No batch_1000/lfgo_inline row in this run: its target is left out.
+    EXPECT_FALSE(has(md_, "batch_1000/lfgo_inline >= 3 x go")) << md_;
+    // A target on a row every build has stays, marked "no data".
+    EXPECT_TRUE(has(md_, "| 12 | batch_1000/lfgo (flusher) >= go (items/s) | - | no data |")) << md_;
+}
+
+TEST_F(BenchReport, CalibrationBeforeAndAfterEachProgram)
+{
+    EXPECT_TRUE(has(md_, "| bench_wg | 120.0 ns | 125.0 ns | 120.0 ns | 125.0 ns | 2 | fast |")) << md_;
+    EXPECT_TRUE(has(md_, "| bench_chan | 130.0 ns | - | 130.0 ns | 500.0 ns | 2 | fast → slow (**changed inside**) |"))
+        << md_;
+    EXPECT_TRUE(has(md_, "| bench_wg | (after the last workload) | 125.0 ns | fast |")) << md_;
+    // Every row of the details table names the calibration before its workload.
+    EXPECT_TRUE(has(md_, "| `wg_add_done` | lfgo | 10.9 | 10.5 | 11.5 | ns |  | 120.0 ns (fast) |")) << md_;
 }
 
 } // namespace

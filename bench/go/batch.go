@@ -1,7 +1,11 @@
 // The Go peer of bench/bench_batch.cpp: the seed's batcher, a
 // mutex-guarded slice flushed when it holds N items or by a
 // time.AfterFunc timer T after its first item.  The dump runs under the
-// mutex, so batches never overlap and stay in order.
+// mutex, so batches never overlap and stay in order.  A size flush runs on
+// the goroutine whose add filled the batch, as lfgo's inline policy does
+// (row lfgo_inline); lfgo's default policy hands every item to a flusher
+// thread instead (row lfgo).  Unlike lfgo_inline, every add here takes the
+// one mutex, and adders wait while a dump runs.
 package main
 
 import (
