@@ -193,10 +193,10 @@ inline counted_wait(K, W, me)
     futex_wait(W, !mv[4 * (K) + me], me);
 #ifdef BUG_CNT_LATE
     RMW(me) pcnt[K]++; mc[4 * (K) + me] = false END_RMW;
-    wk[me] = false;
+    fwoken[me] = false;
 #endif
     if
-    :: !wk[me] ->
+    :: !fwoken[me] ->
         RMW(me)
         if
 #ifdef BUG_CNT_NO_GEN

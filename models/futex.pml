@@ -15,13 +15,13 @@
 #define NONE 255
 
 byte parked[4] = NONE; /* the word process i sleeps on, or NONE */
-bool wk[4];            /* process i's last futex_wait ended by a wake (return 0) */
+bool fwoken[4];            /* process i's last futex_wait ended by a wake (return 0) */
 byte fw;               /* scratch for futex_wake_all (always 0 between steps) */
 
 inline futex_wait(W, STILL, ME)
 {
     atomic {
-        wk[ME] = false;
+        fwoken[ME] = false;
         if
         :: (STILL) -> parked[ME] = W
         :: else -> skip
@@ -35,10 +35,10 @@ inline futex_wake_one(W)
 {
     atomic {
         if
-        :: parked[0] == W -> parked[0] = NONE; wk[0] = true
-        :: parked[1] == W -> parked[1] = NONE; wk[1] = true
-        :: parked[2] == W -> parked[2] = NONE; wk[2] = true
-        :: parked[3] == W -> parked[3] = NONE; wk[3] = true
+        :: parked[0] == W -> parked[0] = NONE; fwoken[0] = true
+        :: parked[1] == W -> parked[1] = NONE; fwoken[1] = true
+        :: parked[2] == W -> parked[2] = NONE; fwoken[2] = true
+        :: parked[3] == W -> parked[3] = NONE; fwoken[3] = true
         :: else -> skip
         fi
     }
@@ -52,7 +52,7 @@ inline futex_wake_all(W)
         do
         :: fw < 4 ->
             if
-            :: parked[fw] == W -> parked[fw] = NONE; wk[fw] = true
+            :: parked[fw] == W -> parked[fw] = NONE; fwoken[fw] = true
             :: else -> skip
             fi;
             fw++
