@@ -92,8 +92,9 @@ LFGO_API void lfgo_wg_done(lfgo_wg *wg);
 LFGO_API void lfgo__wg_add_slow(lfgo_wg *wg, int64_t delta, uint64_t old);
 LFGO_API void lfgo__wg_null(const char *func);
 
-/* The order of the add/done fetch_add.  Only tests/weakened/ overrides it, to
- * show that ThreadSanitizer catches the race a weaker order would cause. */
+/* The order of the add/done fetch_add.  Overridden only by tests/weakened/
+ * (ThreadSanitizer catches the race a weaker order causes) and by
+ * bench/wg/acq_rel.c (the report's release-against-acq_rel rows). */
 #ifndef LFGO__WG_ADD_ORDER
 #define LFGO__WG_ADD_ORDER memory_order_release
 #endif
