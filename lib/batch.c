@@ -481,14 +481,8 @@ static lfgo_status add_inline(lfgo_batch *b, const void *item)
 
 lfgo_status lfgo_batch_reserve(lfgo_batch *b, void **slot)
 {
-    if (!b || !slot) {
-        lfgo__misuse("lfgo_batch_reserve", b ? "NULL slot" : "NULL batcher");
+    if (lfgo__batch_bad_reserve("lfgo_batch_reserve", b, slot, tls_res_b != NULL))
         return LFGO_MISUSE;
-    }
-    if (tls_res_b) {
-        lfgo__misuse("lfgo_batch_reserve", "this thread already holds a reservation");
-        return LFGO_MISUSE;
-    }
     lfgo_status st = LFGO_OK;
     if (b->inl) {
         st = lfgo__binl_reserve(b->inl, my_lane(b), slot, &tls_res);

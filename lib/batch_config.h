@@ -38,6 +38,22 @@ static inline bool lfgo__batch_inline(lfgo_batch_policy p)
     return p == LFGO_BATCH_INLINE_BLOCK || p == LFGO_BATCH_INLINE_FAIL;
 }
 
+/* The argument checks of lfgo_batch_reserve and lfgo_twin_batch_reserve:
+ * true (after the misuse report) if the call must return LFGO_MISUSE.
+ * `held`: this thread already holds a reservation. */
+static inline bool lfgo__batch_bad_reserve(const char *func, const void *b, void *const *slot, bool held)
+{
+    if (!b || !slot) {
+        lfgo__misuse(func, b ? "NULL slot" : "NULL batcher");
+        return true;
+    }
+    if (held) {
+        lfgo__misuse(func, "this thread already holds a reservation");
+        return true;
+    }
+    return false;
+}
+
 static inline bool lfgo__batch_config_ok(const lfgo_batch_config *c)
 {
     if (!c || c->item_size < 1 || c->item_size > LFGO_BATCH_MAX_ITEM || c->max_items < 1 ||

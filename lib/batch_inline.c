@@ -159,6 +159,16 @@ static void stat_add(lfgo__binl *e, int which, uint64_t v)
     lfgo_atomic_store_at(batch_inl_stat_store, &e->st[which], old + v, memory_order_relaxed);
 }
 
+/* Raises the longest-delay statistic to v.  relaxed (both), as stat_add:
+ * only the token holder writes it (successive holders are ordered by the
+ * acq_rel RMWs on `pending`, so each sees the last holder's store), and a
+ * reader's snapshot orders nothing. */
+static void stat_max(lfgo__binl *e, uint64_t v)
+{
+    if (v > lfgo_atomic_load_at(batch_inl_maxdelay_load, &e->st[ST_MAXDELAY], memory_order_relaxed))
+        lfgo_atomic_store_at(batch_inl_maxdelay_store, &e->st[ST_MAXDELAY], v, memory_order_relaxed);
+}
+
 /* Delivers lane l's next generation if it is complete. */
 static bool deliver_next(lfgo__binl *e, lane *l)
 {
@@ -179,8 +189,7 @@ static bool deliver_next(lfgo__binl *e, lane *l)
     stat_add(e, ST_ITEMS, b->size);
     stat_add(e, ST_BATCHES, 1);
     stat_add(e, b->reason, 1);
-    if (delay > lfgo_atomic_load_at(batch_inl_maxdelay_load, &e->st[ST_MAXDELAY], memory_order_relaxed))
-        lfgo_atomic_store_at(batch_inl_maxdelay_store, &e->st[ST_MAXDELAY], delay, memory_order_relaxed);
+    stat_max(e, delay);
     /* relaxed (both): published by the release below. */
     lfgo_atomic_store_at(batch_inl_reset_commits, &b->commits, 0, memory_order_relaxed);
     lfgo_atomic_store_at(batch_inl_reset_first, &b->first_ns, 0, memory_order_relaxed);
@@ -358,6 +367,10 @@ static void wait_free(lfgo__binl *e, lane *l, uint32_t g)
         uint32_t seen = lfgo_atomic_load_at(batch_inl_wfree_seq, &e->seq, memory_order_seq_cst);
         if (!free_or_closed(e, l, g))
             lfgo__park_wait(&e->seq, seen, NULL);
+        /* relaxed: as in wait_released; `waiters` only tells changers to
+         * wake, and RMWs on it are totally ordered, so a waker never reads
+         * it as 0 while this waiter is still counted; a stale non-zero costs
+         * one needless wake. */
         lfgo_atomic_fetch_sub_at(batch_inl_wfree_uncount, &e->waiters, 1u, memory_order_relaxed);
     }
 }

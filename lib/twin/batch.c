@@ -288,14 +288,8 @@ static bool holds_reservation(const lfgo_twin_batch *b, const char *func)
 
 lfgo_status lfgo_twin_batch_reserve(lfgo_twin_batch *b, void **slot)
 {
-    if (!b || !slot) {
-        lfgo__misuse("lfgo_twin_batch_reserve", b ? "NULL slot" : "NULL batcher");
+    if (lfgo__batch_bad_reserve("lfgo_twin_batch_reserve", b, slot, tls_res_b != NULL))
         return LFGO_MISUSE;
-    }
-    if (tls_res_b) {
-        lfgo__misuse("lfgo_twin_batch_reserve", "this thread already holds a reservation");
-        return LFGO_MISUSE;
-    }
     pthread_mutex_lock(&b->mu);
     bool closed = b->closed;
     pthread_mutex_unlock(&b->mu);
