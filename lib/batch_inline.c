@@ -304,11 +304,19 @@ static uint64_t scan_deadlines(lfgo__binl *e)
 static void *deadline_main(void *arg)
 {
     lfgo__binl *e = arg;
-    /* acquire: pairs with the release store in stop_thread (nothing else
-     * to see; the thread only has to end). */
-    while (!lfgo_atomic_load_at(batch_inl_stop_load, &e->stop, memory_order_acquire)) {
-        lfgo_atomic_store_at(batch_inl_idle_set, &e->fl_idle, 1u, memory_order_seq_cst);
+    for (;;) {
+        /* The word is read before `stop`: destroy stores stop, then bumps
+         * the word.  A bump this read misses makes the park return; one it
+         * sees carries the stop with it (the check below then ends the
+         * loop).  Read the other way round, a stop landing between the two
+         * reads was a lost wake-up that hung destroy in pthread_join. */
         uint32_t w = lfgo_atomic_load_at(batch_inl_fl_load, &e->fl_word, memory_order_seq_cst);
+        /* acquire: pairs with the release store in destroy, through the
+         * word's bump if the read above saw it (the thread only has to
+         * end; no data is handed over). */
+        if (lfgo_atomic_load_at(batch_inl_stop_load, &e->stop, memory_order_acquire))
+            break;
+        lfgo_atomic_store_at(batch_inl_idle_set, &e->fl_idle, 1u, memory_order_seq_cst);
         uint64_t due = scan_deadlines(e);
         if (due) {
             /* relaxed: a deadline is set; a missed wake costs nothing. */
