@@ -68,6 +68,41 @@ lfgo_twin_pool *twin_pool()
     return p;
 }
 
+// The scheduler's counters over one run of a row, as benchmark counters
+// (only in a library built with LFGO_POOL_STATS: scripts/pool-spin.sh; the
+// bench preset has none and shows no such columns).  Per submitted task:
+// spins (idle episodes that spun), parks; per spin: the share that found work
+// and the mean time spun; per submission: the share that saw a spinner (no
+// wake needed) and the share that woke a parked worker (a system call).
+class SchedCounters {
+  public:
+    explicit SchedCounters(lfgo_pool *p) : p_(p) { on_ = lfgo__pool_debug_stats(p_, &a_); }
+    void report(benchmark::State &st)
+    {
+        lfgo__pool_stats b;
+        if (!on_ || !lfgo__pool_debug_stats(p_, &b))
+            return;
+        const double tasks = (double)(b.submits - a_.submits), spins = (double)(b.spins - a_.spins);
+        if (tasks == 0)
+            return;
+        st.counters["spins_per_task"] = spins / tasks;
+        st.counters["spin_found"] = spins ? (double)(b.spin_found - a_.spin_found) / spins : 0;
+        st.counters["spin_ns"] = spins ? (double)(b.spin_ns - a_.spin_ns) / spins : 0;
+        st.counters["spin_refused_per_task"] = (double)(b.spin_refused - a_.spin_refused) / tasks;
+        st.counters["parks_per_task"] = (double)(b.parks - a_.parks) / tasks;
+        st.counters["saw_spinner"] = (double)(b.notify_spinner - a_.notify_spinner) / tasks;
+        st.counters["woke"] = (double)(b.notify_wake - a_.notify_wake) / tasks;
+        st.counters["all_busy"] = (double)(b.notify_busy - a_.notify_busy) / tasks;
+        st.counters["local"] = (double)(b.submits_local - a_.submits_local) / tasks;
+        st.counters["naps_per_task"] = (double)(b.help_naps - a_.help_naps) / tasks;
+    }
+
+  private:
+    lfgo_pool *p_;
+    lfgo__pool_stats a_;
+    bool on_;
+};
+
 // ------------------------------------------------------------ forkjoin_2w
 
 void fj_task(void *a) { lfgo_wg_done(static_cast<lfgo_wg *>(a)); }
@@ -76,12 +111,14 @@ void forkjoin_lfgo_pool(benchmark::State &st)
 {
     lfgo_pool *p = pool();
     lfgo_wg wg = LFGO_WG_INIT;
+    SchedCounters sc(p);
     for (auto _ : st) {
         lfgo_wg_add(&wg, 2);
         lfgo_go(p, fj_task, &wg);
         lfgo_go(p, fj_task, &wg);
         lfgo_pool_wait(p, &wg);
     }
+    sc.report(st);
 }
 
 #if LFGO_BENCH_HAVE_TBB
@@ -141,11 +178,13 @@ void fib_lfgo(void *a)
 void fib_lfgo_pool(benchmark::State &st)
 {
     long got = 0;
+    SchedCounters sc(pool());
     for (auto _ : st) {
         FibLfgo root{kFibN, 0, nullptr};
         fib_lfgo(&root); // the caller is the root call, as in every impl
         got = root.result;
     }
+    sc.report(st);
     if (got != kFibWant)
         st.SkipWithError("fib_25/lfgo_pool: wrong result");
 }
@@ -244,12 +283,14 @@ void spawn_lfgo_pool(benchmark::State &st)
 {
     lfgo_pool *p = pool();
     lfgo_wg wg = LFGO_WG_INIT;
+    SchedCounters sc(p);
     for (auto _ : st) {
         lfgo_wg_add(&wg, kSpawn);
         for (long i = 0; i < kSpawn; i++)
             lfgo_go(p, fj_task, &wg);
         lfgo_pool_wait(p, &wg);
     }
+    sc.report(st);
     lfgo_bench::items_per_second(st, kSpawn);
 }
 
@@ -326,11 +367,13 @@ void sizedwg_lfgo_group(benchmark::State &st)
 {
     lfgo_group g;
     lfgo_group_init(&g, pool(), kSizedLimit);
+    SchedCounters sc(pool());
     for (auto _ : st) {
         for (uint64_t i = 0; i < kSizedTasks; i++)
             lfgo_group_go(&g, sized_task, reinterpret_cast<void *>(static_cast<uintptr_t>(i)));
         lfgo_group_wait(&g);
     }
+    sc.report(st);
     lfgo_group_destroy(&g);
     const uint64_t want = (uint64_t)st.iterations() * kSizedTasks * (kSizedTasks - 1) / 2;
     if (sized.sum.load() != want)

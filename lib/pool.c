@@ -75,12 +75,26 @@ struct inject {
     _Alignas(LFGO_CACHELINE) struct cell cell[LFGO_POOL_INJECT];
 };
 
+#if defined(LFGO_POOL_STATS)
+/* The scheduler's counters (lfgo__pool_stats in lfgo/pool.h, same order). */
+enum {
+    PS_SPINS, PS_SPIN_FOUND, PS_SPIN_NS, PS_SPIN_REFUSED, PS_PARKS, PS_PARK_ABORTED,
+    PS_SUBMITS, PS_SUBMITS_LOCAL, PS_NOTIFY_SPINNER, PS_NOTIFY_WAKE, PS_NOTIFY_BUSY, PS_HELP_NAPS, PS_N
+};
+struct pstats {
+    _Alignas(LFGO_CACHELINE) LFGO_ATOMIC(uint64_t) v[PS_N];
+};
+#endif
+
 struct worker {
     lfgo__deque dq;
     _Alignas(LFGO_CACHELINE) LFGO_ATOMIC(uintptr_t) returned; /* records freed by other threads */
     _Alignas(LFGO_CACHELINE) struct task *free;               /* owner only */
     lfgo_pool *pool;
     pthread_t thread;
+#if defined(LFGO_POOL_STATS)
+    struct pstats st; /* events of this worker's thread */
+#endif
     struct task slab[LFGO_POOL_SLAB];
 };
 
@@ -99,6 +113,9 @@ struct lfgo_pool {
     uint32_t max_spin;
     int nworkers;
     struct worker *w;
+#if defined(LFGO_POOL_STATS)
+    struct pstats ext; /* events of threads outside the pool */
+#endif
     struct inject inj;
 };
 
@@ -117,6 +134,27 @@ static uint32_t next_rand(void)
     rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
     return (uint32_t)(rng >> 32);
 }
+
+/* ----------------------------------------------------------- statistics */
+
+#if defined(LFGO_POOL_STATS)
+static void pstat(lfgo_pool *p, int k, uint64_t d)
+{
+    struct worker *w = self_in(p);
+    /* relaxed: a counter; the snapshot that reads it orders nothing. */
+    lfgo_atomic_fetch_add_at(pool_stat_add, &(w ? &w->st : &p->ext)->v[k], d, memory_order_relaxed);
+}
+#define PSTAT(p, k, d) pstat((p), (k), (d))
+
+static uint64_t stat_clock(void)
+{
+    struct timespec t = lfgo_now();
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+#else
+#define PSTAT(p, k, d) ((void)sizeof(d)) /* (nothing evaluated) */
+static uint64_t stat_clock(void) { return 0; }
+#endif
 
 /* ------------------------------------------------------ injection queue */
 
@@ -315,8 +353,12 @@ static void wake_all(lfgo_pool *p)
 
 static void maybe_wake(lfgo_pool *p, uint32_t v)
 {
-    if (SPINNING(v) == 0 && PARKED(v) > 0)
+    if (SPINNING(v) == 0 && PARKED(v) > 0) {
+        PSTAT(p, PS_NOTIFY_WAKE, 1);
         wake_one(p);
+    } else {
+        PSTAT(p, SPINNING(v) ? PS_NOTIFY_SPINNER : PS_NOTIFY_BUSY, 1);
+    }
 }
 
 /* After a push onto the caller's own deque: no fence (file comment). */
@@ -356,13 +398,19 @@ static bool become_spinner(lfgo_pool *p)
  * work appeared.  False at once if enough workers spin already. */
 static bool spin_for_work(lfgo_pool *p)
 {
-    if (!become_spinner(p))
+    if (!become_spinner(p)) {
+        PSTAT(p, PS_SPIN_REFUSED, 1);
         return false;
+    }
+    uint64_t t0 = stat_clock();
     lfgo__spinner sp = LFGO__SPINNER_INIT;
     bool found = false;
     do
         found = work_visible(p);
     while (!found && lfgo__spin(&sp));
+    PSTAT(p, PS_SPINS, 1);
+    PSTAT(p, PS_SPIN_FOUND, found);
+    PSTAT(p, PS_SPIN_NS, stat_clock() - t0);
     /* relaxed: see become_spinner. */
     lfgo_atomic_fetch_sub_at(pool_spinner_leave, &p->idle, SPIN_ONE, memory_order_relaxed);
     return found;
@@ -397,8 +445,12 @@ static void park(lfgo_pool *p)
     maybe_exit(p, v);
     /* seq_cst: as in maybe_exit. */
     if (!work_visible(p) && lfgo_atomic_load_at(pool_park_stopping, &p->stopping,
-                                                memory_order_seq_cst) != STOP_EXIT)
+                                                memory_order_seq_cst) != STOP_EXIT) {
+        PSTAT(p, PS_PARKS, 1);
         lfgo__park_wait(&p->wake, seq, NULL);
+    } else {
+        PSTAT(p, PS_PARK_ABORTED, 1);
+    }
     /* relaxed: a stale count only costs a submitter one needless wake. */
     lfgo_atomic_fetch_sub_at(pool_park_unannounce, &p->idle, PARKED_ONE, memory_order_relaxed);
 }
@@ -442,11 +494,13 @@ static void inject_submit(lfgo_pool *p, const struct job *j)
 static void submit(lfgo_pool *p, const struct job *j)
 {
     struct worker *w = self_in(p);
+    PSTAT(p, PS_SUBMITS, 1);
     if (w) {
         struct task *t = task_alloc(w);
         if (t) {
             t->job = *j;
             if (lfgo__deque_push(&w->dq, (uintptr_t)t)) {
+                PSTAT(p, PS_SUBMITS_LOCAL, 1);
                 notify_local(p);
                 return;
             }
@@ -495,6 +549,7 @@ static void help_idle(lfgo_pool *p, lfgo_wg *wg)
         if (lfgo_wg_try_wait(wg) == LFGO_OK || work_visible(p))
             return;
     struct timespec d = lfgo_deadline_after_ns(LFGO_POOL_HELP_NAP_NS);
+    PSTAT(p, PS_HELP_NAPS, 1);
     lfgo_wg_wait_until(wg, &d);
 }
 
@@ -632,6 +687,26 @@ int lfgo_pool_workers(const lfgo_pool *pool)
 lfgo_pool *lfgo_pool_current(void)
 {
     return self ? self->pool : NULL;
+}
+
+bool lfgo__pool_debug_stats(const lfgo_pool *pool, lfgo__pool_stats *out)
+{
+    memset(out, 0, sizeof *out);
+#if defined(LFGO_POOL_STATS)
+    uint64_t v[PS_N] = {0};
+    for (int i = -1; i < pool->nworkers; i++) {
+        const struct pstats *s = i < 0 ? &pool->ext : &pool->w[i].st;
+        for (int k = 0; k < PS_N; k++) /* relaxed: see pstat */
+            v[k] += lfgo_atomic_load_at(pool_stat_read, (LFGO_ATOMIC(uint64_t) *)&s->v[k], memory_order_relaxed);
+    }
+    *out = (lfgo__pool_stats){v[PS_SPINS], v[PS_SPIN_FOUND], v[PS_SPIN_NS], v[PS_SPIN_REFUSED],
+                              v[PS_PARKS], v[PS_PARK_ABORTED], v[PS_SUBMITS], v[PS_SUBMITS_LOCAL],
+                              v[PS_NOTIFY_SPINNER], v[PS_NOTIFY_WAKE], v[PS_NOTIFY_BUSY], v[PS_HELP_NAPS]};
+    return true;
+#else
+    (void)pool;
+    return false;
+#endif
 }
 
 /* ---------------------------------------------------------------- groups */

@@ -545,4 +545,86 @@ TEST(PoolMisuse, NullArguments)
     EXPECT_EQ(lfgo_group_init(nullptr, nullptr, 1), LFGO_EINVAL);
 }
 
+// The scheduler's counters (lfgo__pool_stats; Debug and sanitizer builds,
+// or LFGO_POOL_STATS).  Every submission is counted once and makes exactly
+// one notification decision (spinner seen / wake / nobody idle); a spin that
+// found work is a spin; time was spent spinning; and an idle pool's workers
+// end up parked (spin, then sleep), with no submission waking anyone twice.
+struct StatsRun {
+    lfgo_pool *pool;
+    lfgo_wg *wg;
+    std::atomic<long> *ran, *on_worker;
+};
+
+TEST(PoolStats, CountsAddUp)
+{
+    Watchdog wd(kBudget);
+    lfgo_pool *pool;
+    ASSERT_EQ(lfgo_pool_create(&pool, 2), LFGO_OK);
+    lfgo__pool_stats st;
+#if defined(LFGO_TEST_POOL_STATS)
+    ASSERT_TRUE(lfgo__pool_debug_stats(pool, &st));
+#else
+    EXPECT_FALSE(lfgo__pool_debug_stats(pool, &st));
+    EXPECT_EQ(st.submits, 0u);
+    lfgo_pool_destroy(pool);
+    GTEST_SKIP() << "built without LFGO_POOL_STATS";
+#endif
+    const long rounds = scaled(20000), inner = 3;
+    std::atomic<long> ran{0}, on_worker{0};
+    for (long r = 0; r < rounds; r++) {
+        lfgo_wg wg = LFGO_WG_INIT;
+        StatsRun run{pool, &wg, &ran, &on_worker};
+        lfgo_wg_add(&wg, 2);
+        for (int k = 0; k < 2; k++)
+            lfgo_go(pool,
+                    [](void *a) {
+                        auto *x = static_cast<StatsRun *>(a);
+                        // (the waiting thread helps: then it is no worker)
+                        if (lfgo_pool_current() == x->pool)
+                            x->on_worker->fetch_add(1);
+                        lfgo_wg_add(x->wg, inner);
+                        for (long i = 0; i < inner; i++)
+                            lfgo_go(x->pool,
+                                    [](void *b) {
+                                        auto *y = static_cast<StatsRun *>(b);
+                                        y->ran->fetch_add(1);
+                                        lfgo_wg_done(y->wg);
+                                    },
+                                    x);
+                        x->ran->fetch_add(1);
+                        lfgo_wg_done(x->wg);
+                    },
+                    &run);
+        lfgo_pool_wait(pool, &wg);
+        if (r % 1000 == 999) // idle gaps: let workers spin out and park
+            std::this_thread::sleep_for(2ms);
+    }
+    ASSERT_EQ(ran.load(), rounds * (2 + inner * 2));
+    ASSERT_TRUE(lfgo__pool_debug_stats(pool, &st));
+    const uint64_t total = (uint64_t)(rounds * (2 + inner * 2));
+    EXPECT_EQ(st.submits, total);
+    EXPECT_EQ(st.submits_local, (uint64_t)(on_worker.load() * inner)) << "a worker's own deque was full";
+    EXPECT_EQ(st.notify_spinner + st.notify_wake + st.notify_busy, st.submits) << "one decision per submission";
+    EXPECT_LE(st.spin_found, st.spins);
+    EXPECT_GT(st.spins, 0u);
+    EXPECT_GT(st.spin_ns, 0u);
+    // Idle now: both workers spin out and park (a worker that keeps spinning
+    // with nothing to do would burn a CPU).
+    auto t0 = std::chrono::steady_clock::now();
+    lfgo__pool_stats later;
+    do {
+        std::this_thread::sleep_for(5ms);
+        ASSERT_TRUE(lfgo__pool_debug_stats(pool, &later));
+    } while (later.parks < 1 && std::chrono::steady_clock::now() - t0 < 10s);
+    EXPECT_GE(later.parks, 1u) << "idle workers never parked";
+    std::this_thread::sleep_for(200ms); // a spin budget is microseconds
+    ASSERT_TRUE(lfgo__pool_debug_stats(pool, &st));
+    std::this_thread::sleep_for(100ms);
+    ASSERT_TRUE(lfgo__pool_debug_stats(pool, &later));
+    EXPECT_EQ(later.parks, st.parks) << "parked workers woke with nothing submitted";
+    EXPECT_EQ(later.spins, st.spins);
+    lfgo_pool_destroy(pool);
+}
+
 } // namespace

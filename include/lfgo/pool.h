@@ -171,6 +171,33 @@ LFGO_API int lfgo_group_wait(lfgo_group *g);
  */
 LFGO_API bool lfgo_group_cancelled(const lfgo_group *g);
 
+/*
+ * Debug hook, NOT part of the API (the lfgo__ prefix) and not exported from
+ * the shared library (link liblfgo.a): what the scheduler decided, counted
+ * when the library is built with LFGO_POOL_STATS (the CMake option; always
+ * on in Debug and sanitizer builds).  Fills *out with a snapshot summed over
+ * the workers and the outside submitters and returns true; without the
+ * counters it zero-fills *out and returns false.  Orders nothing; read it
+ * after lfgo_pool_wait (or a wait on a WaitGroup the tasks signal) for
+ * figures that add up.  scripts/pool-spin.sh prints them per workload.
+ */
+typedef struct lfgo__pool_stats {
+    uint64_t spins;          /* idle episodes in which a worker spun */
+    uint64_t spin_found;     /* ... that ended because work appeared */
+    uint64_t spin_ns;        /* time spent in all of them */
+    uint64_t spin_refused;   /* idle workers that did not spin: enough spun */
+    uint64_t parks;          /* futex sleeps of idle workers */
+    uint64_t park_aborted;   /* announced idle, then found work (no sleep) */
+    uint64_t submits;        /* lfgo_go and lfgo_group_go */
+    uint64_t submits_local;  /* ... onto the submitting worker's own deque */
+    uint64_t notify_spinner; /* submissions that saw a spinner: no wake */
+    uint64_t notify_wake;    /* ... that woke a parked worker (a system call) */
+    uint64_t notify_busy;    /* ... that saw nobody idle: nothing to do */
+    uint64_t help_naps;      /* helping waits that slept on their WaitGroup */
+} lfgo__pool_stats;
+
+bool lfgo__pool_debug_stats(const lfgo_pool *pool, lfgo__pool_stats *out);
+
 #ifdef __cplusplus
 }
 #endif
