@@ -287,8 +287,8 @@ TYPED_TEST(WaitGroup, FreeRightAfterWaitReturns)
         ASSERT_TRUE(s0 == LFGO_TIMEOUT || s0 == LFGO_OK);
         std::thread t([wg] { TypeParam::done(wg); });
         if (r % 2) {
-            while (TypeParam::try_wait(wg) != LFGO_OK) {
-            }
+            while (TypeParam::try_wait(wg) != LFGO_OK) // (yield: on a loaded 2-core
+                std::this_thread::yield();             // machine t needs the CPU)
         } else {
             TypeParam::wait(wg);
         }
