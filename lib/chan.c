@@ -102,7 +102,7 @@ lfgo_status lfgo_chan_init(lfgo_chan **out, void *mem, size_t mem_size, size_t e
 static bool is_closed(lfgo_chan *ch)
 {
     if (ch->cap != 0)
-        return lfgo_atomic_load(&ch->tail, memory_order_seq_cst) & 1u;
+        return lfgo_atomic_load_at(chan_closed_tail, &ch->tail, memory_order_seq_cst) & 1u;
     lfgo__chlock_lock(&ch->lock);
     bool c = ch->closed != 0;
     lfgo__chlock_unlock(&ch->lock);
@@ -115,22 +115,23 @@ static bool has_blocked(lfgo_chan *ch)
     bool q = lfgo__waitq_any(&ch->sendq) || lfgo__waitq_any(&ch->recvq) ||
              lfgo__waitq_any(&ch->selq) || lfgo__sync_slot_busy(ch);
     lfgo__chlock_unlock(&ch->lock);
-    return q || lfgo_atomic_load(&ch->nin, memory_order_seq_cst) != 0 ||
-           lfgo_atomic_load(&ch->recv_nsl, memory_order_seq_cst) != 0 ||
-           lfgo_atomic_load(&ch->send_nsl, memory_order_seq_cst) != 0;
+    return q || lfgo_atomic_load_at(chan_blocked_nin, &ch->nin, memory_order_seq_cst) != 0 ||
+           lfgo_atomic_load_at(chan_blocked_recvnsl, &ch->recv_nsl, memory_order_seq_cst) != 0 ||
+           lfgo_atomic_load_at(chan_blocked_sendnsl, &ch->send_nsl, memory_order_seq_cst) != 0;
 }
 
 /*
  * On a closed channel every thread still counted in nin (the closer, and the
  * threads that were waiting) is on its way out: wait for them (and, with
  * LFGO_CHECK_LIFETIME, for every counted call, which is then the last
- * access).  Their last
- * access is nin's release decrement, which this acquire load pairs with, so
- * freeing afterwards cannot overlap one of their accesses.
+ * access).  Their last access is nin's release decrement, which this load
+ * (seq_cst, so an acquire) pairs with, so freeing afterwards cannot overlap
+ * one of their accesses.
  */
 static void wait_for_leavers(lfgo_chan *ch)
 {
-    while (lfgo_atomic_load(&ch->nin, memory_order_seq_cst) != 0 || lfgo__chan_calls(ch) != 0)
+    while (lfgo_atomic_load_at(chan_destroy_nin, &ch->nin, memory_order_seq_cst) != 0 ||
+           lfgo__chan_calls(ch) != 0)
         sched_yield();
 }
 
@@ -138,7 +139,7 @@ static void wait_for_leavers(lfgo_chan *ch)
 uint32_t lfgo__chan_debug_waiters(lfgo_chan *ch);
 uint32_t lfgo__chan_debug_waiters(lfgo_chan *ch)
 {
-    return lfgo_atomic_load(&ch->nin, memory_order_seq_cst);
+    return lfgo_atomic_load_at(chan_debug_nin, &ch->nin, memory_order_seq_cst);
 }
 
 void lfgo_chan_destroy(lfgo_chan *ch)

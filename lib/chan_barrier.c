@@ -70,7 +70,7 @@ static void setup(void)
     if (k == LFGO_CHAN_BARRIER_FENCE || env_wants_fence())
         return;
     if (syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0)
-        lfgo_atomic_store(&lfgo__chan_asym, 1u, memory_order_seq_cst);
+        lfgo_atomic_store_at(chan_barrier_mode_set, &lfgo__chan_asym, 1u, memory_order_seq_cst);
 #else
     (void)k;
     (void)env_wants_fence;
@@ -86,13 +86,13 @@ void lfgo__chan_heavy_barrier(void)
 {
 #if defined(__linux__) && defined(SYS_membarrier) && !defined(LFGO_TSAN)
     /* relaxed: the mode is fixed before any channel exists (pthread_once). */
-    if (lfgo_atomic_load(&lfgo__chan_asym, memory_order_relaxed)) {
+    if (lfgo_atomic_load_at(chan_barrier_mode_heavy, &lfgo__chan_asym, memory_order_relaxed)) {
         if (syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
             lfgo__die("lfgo_chan", "membarrier(PRIVATE_EXPEDITED) failed", errno);
         return;
     }
 #endif
-    lfgo_atomic_fence(memory_order_seq_cst);
+    lfgo_atomic_fence_at(chan_barrier_fence, memory_order_seq_cst);
 }
 
 lfgo_status lfgo_chan_set_barrier(lfgo_chan_barrier kind)
@@ -121,6 +121,7 @@ lfgo_chan_barrier lfgo_chan_get_barrier(void)
      * once it has finished, and orders its store of lfgo__chan_asym before
      * this load. */
     lfgo__chan_barrier_init();
-    return lfgo_atomic_load(&lfgo__chan_asym, memory_order_seq_cst) ? LFGO_CHAN_BARRIER_MEMBARRIER
-                                                                      : LFGO_CHAN_BARRIER_FENCE;
+    return lfgo_atomic_load_at(chan_barrier_mode_get, &lfgo__chan_asym, memory_order_seq_cst)
+               ? LFGO_CHAN_BARRIER_MEMBARRIER
+               : LFGO_CHAN_BARRIER_FENCE;
 }

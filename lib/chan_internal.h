@@ -157,13 +157,13 @@ static inline void lfgo__chan_zero(const lfgo_chan *ch, void *out)
  */
 static inline void lfgo__chan_enter(lfgo_chan *ch)
 {
-    lfgo_atomic_fetch_add(&ch->nin, 1u, memory_order_seq_cst);
+    lfgo_atomic_fetch_add_at(chan_nin_enter, &ch->nin, 1u, memory_order_seq_cst);
 }
 
 static inline void lfgo__chan_leave(lfgo_chan *ch)
 {
     /* release: the leaver's last access; destroy's load pairs with it. */
-    lfgo_atomic_fetch_sub(&ch->nin, 1u, memory_order_release);
+    lfgo_atomic_fetch_sub_at(chan_nin_leave, &ch->nin, 1u, memory_order_release);
 }
 
 /* LFGO_CHECK_LIFETIME (debug and sanitizer builds): every public call is
@@ -173,19 +173,19 @@ static inline void lfgo__chan_leave(lfgo_chan *ch)
 #if defined(LFGO_CHECK_LIFETIME)
 static inline void lfgo__chan_call(lfgo_chan *ch)
 {
-    lfgo_atomic_fetch_add(&ch->ncalls, 1u, memory_order_seq_cst);
+    lfgo_atomic_fetch_add_at(chan_calls_enter, &ch->ncalls, 1u, memory_order_seq_cst);
 }
 
 static inline lfgo_status lfgo__chan_left(lfgo_chan *ch, lfgo_status st)
 {
     /* release: as lfgo__chan_leave. */
-    lfgo_atomic_fetch_sub(&ch->ncalls, 1u, memory_order_release);
+    lfgo_atomic_fetch_sub_at(chan_calls_leave, &ch->ncalls, 1u, memory_order_release);
     return st;
 }
 
 static inline uint32_t lfgo__chan_calls(lfgo_chan *ch)
 {
-    return lfgo_atomic_load(&ch->ncalls, memory_order_seq_cst);
+    return lfgo_atomic_load_at(chan_calls_load, &ch->ncalls, memory_order_seq_cst);
 }
 #else
 static inline void lfgo__chan_call(lfgo_chan *ch) { (void)ch; }
@@ -233,8 +233,8 @@ static inline bool lfgo__kind_enter(lfgo_chan *ch, int side, const char *func)
     if (!lfgo__kind_single(ch, side))
         return true;
     uintptr_t none = 0, me = lfgo__kind_me();
-    if (lfgo_atomic_cas_strong(&ch->side_owner[side], &none, me, memory_order_seq_cst,
-                               memory_order_seq_cst) ||
+    if (lfgo_atomic_cas_strong_at(chan_kind_take, &ch->side_owner[side], &none, me,
+                                  memory_order_seq_cst, memory_order_seq_cst) ||
         none == me) {
         ch->side_depth[side]++;
         return true;
@@ -248,7 +248,8 @@ static inline bool lfgo__kind_enter(lfgo_chan *ch, int side, const char *func)
 static inline void lfgo__kind_leave(lfgo_chan *ch, int side)
 {
     if (lfgo__kind_single(ch, side) && --ch->side_depth[side] == 0)
-        lfgo_atomic_store(&ch->side_owner[side], (uintptr_t)0, memory_order_seq_cst);
+        lfgo_atomic_store_at(chan_kind_drop, &ch->side_owner[side], (uintptr_t)0,
+                             memory_order_seq_cst);
 }
 #else
 static inline bool lfgo__kind_enter(lfgo_chan *ch, int side, const char *func)

@@ -89,7 +89,7 @@ void lfgo__ring_setup(lfgo_chan *ch)
     }
     for (uint64_t i = 0; i < cap; i++)
         /* relaxed: before the channel is shared (sharing it orders this). */
-        lfgo_atomic_store(&slot_at(ch, i)->seq, 2u * i, memory_order_relaxed);
+        lfgo_atomic_store_at(chan_ring_setup, &slot_at(ch, i)->seq, 2u * i, memory_order_relaxed);
 }
 
 /* ------------------------------------------------------------ ring */
@@ -123,16 +123,16 @@ static void notify_selects(lfgo_chan *ch)
 static void wake_everyone(lfgo_chan *ch, lfgo__word *ev)
 {
     lfgo__park_wake_all(ev);
-    if (lfgo_atomic_load(&ch->nsel, memory_order_seq_cst))
+    if (lfgo_atomic_load_at(chan_ev_all_nsel, &ch->nsel, memory_order_seq_cst))
         notify_selects(ch);
 }
 
 /* Close: bump the epoch, clear the bit, wake everyone. */
 static void ev_close(lfgo_chan *ch, lfgo__word *ev)
 {
-    uint32_t v = lfgo_atomic_load(ev, memory_order_seq_cst);
-    while (!lfgo_atomic_cas_weak(ev, &v, (v + 2u) & ~1u, memory_order_seq_cst,
-                                 memory_order_seq_cst))
+    uint32_t v = lfgo_atomic_load_at(chan_ev_close_load, ev, memory_order_seq_cst);
+    while (!lfgo_atomic_cas_weak_at(chan_ev_close_cas, ev, &v, (v + 2u) & ~1u,
+                                    memory_order_seq_cst, memory_order_seq_cst))
         ;
     wake_everyone(ch, ev);
 }
@@ -151,18 +151,18 @@ static void ev_close(lfgo_chan *ch, lfgo__word *ev)
  */
 static void ev_wake(lfgo_chan *ch, lfgo__word *ev, LFGO_ATOMIC(uint32_t) *nsl)
 {
-    if (lfgo_atomic_load(nsl, memory_order_seq_cst) != 0) {
-        lfgo_atomic_fetch_add(ev, 2u, memory_order_seq_cst);
+    if (lfgo_atomic_load_at(chan_ev_wake_nsl, nsl, memory_order_seq_cst) != 0) {
+        lfgo_atomic_fetch_add_at(chan_ev_wake_bump, ev, 2u, memory_order_seq_cst);
         lfgo__park_wake_one(ev);
-        if (lfgo_atomic_load(&ch->nsel, memory_order_seq_cst))
+        if (lfgo_atomic_load_at(chan_ev_wake_nsel, &ch->nsel, memory_order_seq_cst))
             notify_selects(ch);
         return;
     }
-    uint32_t v = lfgo_atomic_load(ev, memory_order_seq_cst);
-    while ((v & 1u) && !lfgo_atomic_cas_weak(ev, &v, (v + 2u) & ~1u, memory_order_seq_cst,
-                                             memory_order_seq_cst))
+    uint32_t v = lfgo_atomic_load_at(chan_ev_clear_load, ev, memory_order_seq_cst);
+    while ((v & 1u) && !lfgo_atomic_cas_weak_at(chan_ev_clear_cas, ev, &v, (v + 2u) & ~1u,
+                                                memory_order_seq_cst, memory_order_seq_cst))
         ;
-    if (lfgo_atomic_load(nsl, memory_order_seq_cst) != 0)
+    if (lfgo_atomic_load_at(chan_ev_clear_nsl, nsl, memory_order_seq_cst) != 0)
         wake_everyone(ch, ev);
 }
 
@@ -171,16 +171,16 @@ static void ev_wake(lfgo_chan *ch, lfgo__word *ev, LFGO_ATOMIC(uint32_t) *nsl)
 static inline void wake_check(lfgo_chan *ch, lfgo__word *ev, LFGO_ATOMIC(uint32_t) *nsl)
 {
 #if defined(LFGO_TSAN)
-    uint32_t v = lfgo_atomic_fetch_add(ev, 0u, memory_order_seq_cst);
+    uint32_t v = lfgo_atomic_fetch_add_at(chan_ev_check_rmw, ev, 0u, memory_order_seq_cst);
 #else
     /* relaxed: the mode is fixed before the channel was shared. */
-    if (lfgo_atomic_load(&lfgo__chan_asym, memory_order_relaxed))
+    if (lfgo_atomic_load_at(chan_ev_check_mode, &lfgo__chan_asym, memory_order_relaxed))
         lfgo_compiler_barrier(); /* the sleeper's membarrier orders us */
     else
-        lfgo_atomic_fence(memory_order_seq_cst); /* pairs with the sleeper's fence */
+        lfgo_atomic_fence_at(chan_ev_check_fence, memory_order_seq_cst); /* sleeper's fence */
     /* relaxed: the barrier above orders this load after our publish; a
      * sleeper's bit is either seen here or its recheck sees the publish. */
-    uint32_t v = lfgo_atomic_load(ev, memory_order_relaxed);
+    uint32_t v = lfgo_atomic_load_at(chan_ev_check_load, ev, memory_order_relaxed);
 #endif
     if (__builtin_expect(v & 1u, 0))
         ev_wake(ch, ev, nsl);
@@ -191,7 +191,7 @@ static lfgo_status ring_empty(lfgo_chan *ch, uint64_t h)
 {
     /* acquire: pairs with close's seq_cst RMW on tail, so close
      * happens-before a receive that returns LFGO_CLOSED. */
-    uint64_t t = lfgo_atomic_load(&ch->tail, memory_order_acquire);
+    uint64_t t = lfgo_atomic_load_at(chan_ring_closed, &ch->tail, memory_order_acquire);
     return ((t & 1u) && (t >> 1) == h) ? LFGO_CLOSED : LFGO_WOULDBLOCK;
 }
 
@@ -200,7 +200,7 @@ static struct lfgo__slot *claim_send(lfgo_chan *ch, uint64_t *posp, lfgo_status 
 {
     /* relaxed: tail only names a position; the slot's seq (acquire) orders
      * the slot, and the closed bit is rechecked by the CAS. */
-    uint64_t t = lfgo_atomic_load(&ch->tail, memory_order_relaxed);
+    uint64_t t = lfgo_atomic_load_at(chan_ring_send_tail, &ch->tail, memory_order_relaxed);
     for (;;) {
         if (t & 1u) {
             *st = LFGO_CLOSED;
@@ -209,18 +209,22 @@ static struct lfgo__slot *claim_send(lfgo_chan *ch, uint64_t *posp, lfgo_status 
         struct lfgo__slot *s = slot_at(ch, t >> 1);
         /* acquire: pairs with the release of seq by the consumer that
          * emptied this slot one lap ago, so our write cannot race its read. */
-        int64_t d = (int64_t)(lfgo_atomic_load(&s->seq, memory_order_acquire) - (t & ~(uint64_t)1));
+        int64_t d = (int64_t)(lfgo_atomic_load_at(chan_ring_send_seq, &s->seq,
+                                                  memory_order_acquire) -
+                              (t & ~(uint64_t)1));
         if (d == 0 && !lfgo__chan_multi_prod(ch)) {
             /* relaxed: single producer; tail is read only for close and len. */
-            lfgo_atomic_store(&ch->tail, t + 2u, memory_order_relaxed);
+            lfgo_atomic_store_at(chan_ring_send_claim_store, &ch->tail, t + 2u,
+                                 memory_order_relaxed);
         } else if (d == 0) {
             /* relaxed: the CAS only arbitrates positions (see claim above). */
-            if (!lfgo_atomic_cas_weak(&ch->tail, &t, t + 2u, memory_order_relaxed,
-                                      memory_order_relaxed))
+            if (!lfgo_atomic_cas_weak_at(chan_ring_send_claim_cas, &ch->tail, &t, t + 2u,
+                                         memory_order_relaxed, memory_order_relaxed))
                 continue;
         } else {
             /* relaxed: as the first load of tail. */
-            uint64_t t2 = lfgo_atomic_load(&ch->tail, memory_order_relaxed);
+            uint64_t t2 =
+                lfgo_atomic_load_at(chan_ring_send_tail_reload, &ch->tail, memory_order_relaxed);
             if (d < 0 && t2 == t) {
                 *st = LFGO_WOULDBLOCK;
                 return NULL;
@@ -242,7 +246,7 @@ lfgo_status lfgo__ring_try_send(lfgo_chan *ch, const void *elem)
         return st;
     lfgo__chan_copy(s->data, elem, ch->elem_size);
     /* release: publishes the value to the consumer's acquire load of seq. */
-    lfgo_atomic_store(&s->seq, 2u * pos + 1u, memory_order_release);
+    lfgo_atomic_store_at(chan_ring_publish, &s->seq, 2u * pos + 1u, memory_order_release);
     wake_check(ch, &ch->recv_ev, &ch->recv_nsl);
     return LFGO_OK;
 }
@@ -251,22 +255,26 @@ lfgo_status lfgo__ring_try_send(lfgo_chan *ch, const void *elem)
 static struct lfgo__slot *claim_recv(lfgo_chan *ch, uint64_t *posp, lfgo_status *st)
 {
     /* relaxed: head only names a position; the slot's seq orders the slot. */
-    uint64_t h = lfgo_atomic_load(&ch->head, memory_order_relaxed);
+    uint64_t h = lfgo_atomic_load_at(chan_ring_recv_head, &ch->head, memory_order_relaxed);
     for (;;) {
         struct lfgo__slot *s = slot_at(ch, h);
         /* acquire: pairs with the producer's release of seq = 2h + 1. */
-        int64_t d = (int64_t)(lfgo_atomic_load(&s->seq, memory_order_acquire) - (2u * h + 1u));
+        int64_t d = (int64_t)(lfgo_atomic_load_at(chan_ring_recv_seq, &s->seq,
+                                                  memory_order_acquire) -
+                              (2u * h + 1u));
         if (d == 0 && !lfgo__chan_multi_cons(ch)) {
             /* relaxed: single consumer; head is read only by len. */
-            lfgo_atomic_store(&ch->head, h + 1u, memory_order_relaxed);
+            lfgo_atomic_store_at(chan_ring_recv_claim_store, &ch->head, h + 1u,
+                                 memory_order_relaxed);
         } else if (d == 0) {
             /* relaxed: the CAS only arbitrates positions. */
-            if (!lfgo_atomic_cas_weak(&ch->head, &h, h + 1u, memory_order_relaxed,
-                                      memory_order_relaxed))
+            if (!lfgo_atomic_cas_weak_at(chan_ring_recv_claim_cas, &ch->head, &h, h + 1u,
+                                         memory_order_relaxed, memory_order_relaxed))
                 continue;
         } else {
             /* relaxed: as the first load of head. */
-            uint64_t h2 = lfgo_atomic_load(&ch->head, memory_order_relaxed);
+            uint64_t h2 =
+                lfgo_atomic_load_at(chan_ring_recv_head_reload, &ch->head, memory_order_relaxed);
             if (d < 0 && h2 == h) {
                 *st = ring_empty(ch, h);
                 return NULL;
@@ -290,18 +298,20 @@ lfgo_status lfgo__ring_try_recv(lfgo_chan *ch, void *out)
     /* release: hands the slot to the producer of pos + cap (its acquire load
      * of seq), which is what makes the k-th receive happen-before the
      * (k+cap)-th send completes. */
-    lfgo_atomic_store(&s->seq, 2u * (pos + ch->cap), memory_order_release);
+    lfgo_atomic_store_at(chan_ring_consume, &s->seq, 2u * (pos + ch->cap), memory_order_release);
     wake_check(ch, &ch->send_ev, &ch->send_nsl);
     return LFGO_OK;
 }
 
 bool lfgo__ring_ready(lfgo_chan *ch, lfgo_select_op op)
 {
-    uint64_t t = lfgo_atomic_load(&ch->tail, memory_order_seq_cst);
+    uint64_t t = lfgo_atomic_load_at(chan_ring_ready_tail, &ch->tail, memory_order_seq_cst);
     if (op == LFGO_SELECT_SEND)
-        return (t & 1u) || lfgo_atomic_load(&slot_at(ch, t >> 1)->seq, memory_order_seq_cst) == t;
-    uint64_t h = lfgo_atomic_load(&ch->head, memory_order_seq_cst);
-    if (lfgo_atomic_load(&slot_at(ch, h)->seq, memory_order_seq_cst) == 2u * h + 1u)
+        return (t & 1u) || lfgo_atomic_load_at(chan_ring_ready_send_seq, &slot_at(ch, t >> 1)->seq,
+                                               memory_order_seq_cst) == t;
+    uint64_t h = lfgo_atomic_load_at(chan_ring_ready_head, &ch->head, memory_order_seq_cst);
+    if (lfgo_atomic_load_at(chan_ring_ready_recv_seq, &slot_at(ch, h)->seq, memory_order_seq_cst) ==
+        2u * h + 1u)
         return true;
     return (t & 1u) && (t >> 1) == h;
 }
@@ -317,13 +327,16 @@ bool lfgo__ring_ready(lfgo_chan *ch, lfgo_select_op op)
 void lfgo__ring_snap(lfgo_chan *ch, lfgo_select_op op, uint64_t *a, uint64_t *b)
 {
     if (op == LFGO_SELECT_SEND) {
-        *a = lfgo_atomic_load(&ch->tail, memory_order_seq_cst);
-        *b = lfgo_atomic_load(&slot_at(ch, *a >> 1)->seq, memory_order_seq_cst);
+        *a = lfgo_atomic_load_at(chan_ring_snap_send_tail, &ch->tail, memory_order_seq_cst);
+        *b = lfgo_atomic_load_at(chan_ring_snap_send_seq, &slot_at(ch, *a >> 1)->seq,
+                                 memory_order_seq_cst);
         return;
     }
-    *a = lfgo_atomic_load(&ch->head, memory_order_seq_cst);
-    uint64_t seq = lfgo_atomic_load(&slot_at(ch, *a)->seq, memory_order_seq_cst);
-    *b = seq << 1 | (lfgo_atomic_load(&ch->tail, memory_order_seq_cst) & 1u);
+    *a = lfgo_atomic_load_at(chan_ring_snap_recv_head, &ch->head, memory_order_seq_cst);
+    uint64_t seq =
+        lfgo_atomic_load_at(chan_ring_snap_recv_seq, &slot_at(ch, *a)->seq, memory_order_seq_cst);
+    *b = seq << 1 |
+         (lfgo_atomic_load_at(chan_ring_snap_recv_tail, &ch->tail, memory_order_seq_cst) & 1u);
 }
 
 /* ------------------------------------------------------------ blocking */
@@ -352,9 +365,9 @@ lfgo__word *lfgo__ring_ev(lfgo_chan *ch, lfgo_select_op op, LFGO_ATOMIC(uint32_t
  */
 static void pass_on_close(lfgo_chan *ch, lfgo__word *ev, LFGO_ATOMIC(uint32_t) *nsl)
 {
-    if ((lfgo_atomic_load(&ch->tail, memory_order_seq_cst) & 1u) &&
-        lfgo_atomic_load(nsl, memory_order_seq_cst) != 0) {
-        lfgo_atomic_fetch_add(ev, 2u, memory_order_seq_cst);
+    if ((lfgo_atomic_load_at(chan_ev_pass_tail, &ch->tail, memory_order_seq_cst) & 1u) &&
+        lfgo_atomic_load_at(chan_ev_pass_nsl, nsl, memory_order_seq_cst) != 0) {
+        lfgo_atomic_fetch_add_at(chan_ev_pass_bump, ev, 2u, memory_order_seq_cst);
         wake_everyone(ch, ev);
     }
 }
@@ -375,13 +388,14 @@ static lfgo_status ring_wait_loop(lfgo_chan *ch, lfgo_select_op op, ring_fn fn, 
             return LFGO_TIMEOUT;
         if (lfgo__spin(&sp))
             continue;
-        lfgo_atomic_fetch_add(nsl, 1u, memory_order_seq_cst);
-        uint32_t e = lfgo_atomic_fetch_or(ev, 1u, memory_order_seq_cst) | 1u;
+        lfgo_atomic_fetch_add_at(chan_ev_wait_count, nsl, 1u, memory_order_seq_cst);
+        uint32_t e =
+            lfgo_atomic_fetch_or_at(chan_ev_wait_announce, ev, 1u, memory_order_seq_cst) | 1u;
         lfgo__chan_heavy_barrier();
         st = fn(ch, elem);
         if (st == LFGO_WOULDBLOCK)
             lfgo__park_wait(ev, e, deadline);
-        lfgo_atomic_fetch_sub(nsl, 1u, memory_order_seq_cst);
+        lfgo_atomic_fetch_sub_at(chan_ev_wait_uncount, nsl, 1u, memory_order_seq_cst);
         pass_on_close(ch, ev, nsl);
         if (st != LFGO_WOULDBLOCK)
             return st;
@@ -423,12 +437,12 @@ lfgo_status lfgo__ring_close(lfgo_chan *ch)
 {
     uint64_t old;
     if (lfgo__chan_multi_prod(ch)) {
-        old = lfgo_atomic_fetch_or(&ch->tail, 1u, memory_order_seq_cst);
+        old = lfgo_atomic_fetch_or_at(chan_ring_close_rmw, &ch->tail, 1u, memory_order_seq_cst);
     } else {
         /* relaxed: single producer side; close is one of its calls. */
-        old = lfgo_atomic_load(&ch->tail, memory_order_relaxed);
+        old = lfgo_atomic_load_at(chan_ring_close_load, &ch->tail, memory_order_relaxed);
         if (!(old & 1u))
-            lfgo_atomic_store(&ch->tail, old | 1u, memory_order_seq_cst);
+            lfgo_atomic_store_at(chan_ring_close_store, &ch->tail, old | 1u, memory_order_seq_cst);
     }
     if (old & 1u) {
         lfgo__misuse("lfgo_chan_close", "close of closed channel");
@@ -443,8 +457,8 @@ lfgo_status lfgo__ring_close(lfgo_chan *ch)
 size_t lfgo__ring_len(lfgo_chan *ch)
 {
     /* relaxed: a snapshot that orders nothing (documented). */
-    uint64_t h = lfgo_atomic_load(&ch->head, memory_order_relaxed);
-    uint64_t t = lfgo_atomic_load(&ch->tail, memory_order_relaxed) >> 1;
+    uint64_t h = lfgo_atomic_load_at(chan_ring_len_head, &ch->head, memory_order_relaxed);
+    uint64_t t = lfgo_atomic_load_at(chan_ring_len_tail, &ch->tail, memory_order_relaxed) >> 1;
     if (t <= h)
         return 0;
     return (size_t)(t - h > ch->cap ? ch->cap : t - h);

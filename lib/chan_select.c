@@ -140,7 +140,7 @@ static bool pass_decisive(struct sel_ctx *x, size_t *chosen)
         if (try_all(x, chosen))
             return true;
 #if !defined(LFGO_TSAN) /* TSan has no fences; it checks races, not this */
-        lfgo_atomic_fence(memory_order_acquire);
+        lfgo_atomic_fence_at(chan_select_snap_fence, memory_order_acquire);
 #endif
         for (size_t k = 0; k < x->m && sure; k++) {
             struct snap s;
@@ -234,10 +234,10 @@ static bool register_ring(struct sel_ctx *x)
         lfgo__word *ev = lfgo__ring_ev(ch, c->op, &nsl);
         lfgo__chlock_lock(&ch->lock);
         lfgo__waitq_push(&ch->selq, &x->recs[k]);
-        lfgo_atomic_fetch_add(&ch->nsel, 1u, memory_order_seq_cst);
+        lfgo_atomic_fetch_add_at(chan_select_reg_nsel, &ch->nsel, 1u, memory_order_seq_cst);
         lfgo__chlock_unlock(&ch->lock);
-        lfgo_atomic_fetch_add(nsl, 1u, memory_order_seq_cst);
-        lfgo_atomic_fetch_or(ev, 1u, memory_order_seq_cst);
+        lfgo_atomic_fetch_add_at(chan_select_reg_nsl, nsl, 1u, memory_order_seq_cst);
+        lfgo_atomic_fetch_or_at(chan_select_reg_announce, ev, 1u, memory_order_seq_cst);
         any = true;
     }
     return any;
@@ -265,8 +265,9 @@ static void unregister(struct sel_ctx *x)
             if (ch->cap != 0) {
                 LFGO_ATOMIC(uint32_t) *nsl;
                 lfgo__ring_ev(ch, c->op, &nsl);
-                lfgo_atomic_fetch_sub(&ch->nsel, 1u, memory_order_seq_cst);
-                lfgo_atomic_fetch_sub(nsl, 1u, memory_order_seq_cst);
+                lfgo_atomic_fetch_sub_at(chan_select_unreg_nsel, &ch->nsel, 1u,
+                                         memory_order_seq_cst);
+                lfgo_atomic_fetch_sub_at(chan_select_unreg_nsl, nsl, 1u, memory_order_seq_cst);
             }
         }
         lfgo__chlock_unlock(&ch->lock);

@@ -91,13 +91,13 @@ static uint64_t next_empty(uint64_t v)
 
 static uint64_t xs_load(lfgo_chan *ch)
 {
-    return lfgo_atomic_load(&ch->xs, memory_order_seq_cst);
+    return lfgo_atomic_load_at(chan_sync_xs_load, &ch->xs, memory_order_seq_cst);
 }
 
 static bool xs_cas(lfgo_chan *ch, uint64_t *expected, uint64_t desired)
 {
-    return lfgo_atomic_cas_strong(&ch->xs, expected, desired, memory_order_seq_cst,
-                                  memory_order_seq_cst);
+    return lfgo_atomic_cas_strong_at(chan_sync_xs_cas, &ch->xs, expected, desired,
+                                     memory_order_seq_cst, memory_order_seq_cst);
 }
 
 /* The futex word: the low 32 bits of xs (mode, PARKED, CLOSED, low gen). */
@@ -165,7 +165,7 @@ static void slot_park(lfgo_chan *ch, uint64_t v, const struct timespec *deadline
 
 static bool locked_path_busy(lfgo_chan *ch)
 {
-    return lfgo_atomic_load(&ch->nq, memory_order_seq_cst) != 0;
+    return lfgo_atomic_load_at(chan_sync_nq_load, &ch->nq, memory_order_seq_cst) != 0;
 }
 
 /* A receiver waits in the slot, which was EMPTY at v0. */
@@ -305,12 +305,12 @@ bool lfgo__sync_slot_busy(lfgo_chan *ch)
 
 void lfgo__sync_select_enter(lfgo_chan *ch)
 {
-    lfgo_atomic_fetch_add(&ch->nq, 1u, memory_order_seq_cst);
+    lfgo_atomic_fetch_add_at(chan_sync_nq_sel_add, &ch->nq, 1u, memory_order_seq_cst);
 }
 
 void lfgo__sync_select_leave(lfgo_chan *ch)
 {
-    lfgo_atomic_fetch_sub(&ch->nq, 1u, memory_order_seq_cst);
+    lfgo_atomic_fetch_sub_at(chan_sync_nq_sel_sub, &ch->nq, 1u, memory_order_seq_cst);
 }
 
 /* ------------------------------------------------------------ locked path */
@@ -385,12 +385,12 @@ static lfgo_status locked_op(lfgo_chan *ch, void *elem, bool send,
     lfgo__chlock_lock(&ch->lock);
     /* nq first, then the slot (inside the _locked calls): see the top. */
     if (!try_only)
-        lfgo_atomic_fetch_add(&ch->nq, 1u, memory_order_seq_cst);
+        lfgo_atomic_fetch_add_at(chan_sync_nq_add, &ch->nq, 1u, memory_order_seq_cst);
     lfgo_status st = send ? lfgo__sync_send_locked(ch, elem, NULL, &wk)
                           : lfgo__sync_recv_locked(ch, elem, NULL, &wk);
     if (st != LFGO_WOULDBLOCK || try_only || lfgo__deadline_passed(deadline)) {
         if (!try_only)
-            lfgo_atomic_fetch_sub(&ch->nq, 1u, memory_order_seq_cst);
+            lfgo_atomic_fetch_sub_at(chan_sync_nq_sub_now, &ch->nq, 1u, memory_order_seq_cst);
         lfgo__chlock_unlock(&ch->lock);
         lfgo__wakes_run(&wk);
         return (st == LFGO_WOULDBLOCK && !try_only) ? LFGO_TIMEOUT : st;
@@ -402,7 +402,7 @@ static lfgo_status locked_op(lfgo_chan *ch, void *elem, bool send,
     lfgo__waitq_push(q, &w);
     lfgo__chlock_unlock(&ch->lock);
     st = wait_record(ch, q, &w, deadline);
-    lfgo_atomic_fetch_sub(&ch->nq, 1u, memory_order_seq_cst);
+    lfgo_atomic_fetch_sub_at(chan_sync_nq_sub_waited, &ch->nq, 1u, memory_order_seq_cst);
     return st;
 }
 
@@ -442,7 +442,8 @@ lfgo_status lfgo__sync_close(lfgo_chan *ch)
     ch->closed = 1;
     lfgo__wakes wk = LFGO__WAKES_INIT;
     if (ch->flags & LFGO__CHAN_XFAST) {
-        uint64_t old = lfgo_atomic_fetch_or(&ch->xs, (uint64_t)X_CLOSED, memory_order_seq_cst);
+        uint64_t old = lfgo_atomic_fetch_or_at(chan_sync_close, &ch->xs, (uint64_t)X_CLOSED,
+                                               memory_order_seq_cst);
         if (old & X_PARKED)
             lfgo__wakes_word(&wk, xs_word(ch));
     }

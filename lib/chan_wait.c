@@ -16,8 +16,9 @@
  * carries a change made before that pass to the second read. */
 static void bump(lfgo__waitq *q)
 {
-    lfgo_atomic_store(&q->ver, lfgo_atomic_load(&q->ver, memory_order_relaxed) + 1u,
-                      memory_order_relaxed);
+    lfgo_atomic_store_at(chan_wq_ver_store, &q->ver,
+                         lfgo_atomic_load_at(chan_wq_ver_load, &q->ver, memory_order_relaxed) + 1u,
+                         memory_order_relaxed);
 }
 
 void lfgo__waitq_touch(lfgo__waitq *q)
@@ -27,7 +28,7 @@ void lfgo__waitq_touch(lfgo__waitq *q)
 
 uint32_t lfgo__waitq_ver(lfgo__waitq *q)
 {
-    return lfgo_atomic_load(&q->ver, memory_order_seq_cst);
+    return lfgo_atomic_load_at(chan_wq_ver_read, &q->ver, memory_order_seq_cst);
 }
 
 void lfgo__waitq_push(lfgo__waitq *q, lfgo__waiter *w)
@@ -68,7 +69,8 @@ void lfgo__waitq_notify_all(lfgo__waitq *q, lfgo__wakes *wk)
 {
     for (lfgo__waiter *w = q->list.head; w; w = w->next) {
         lfgo__sel *s = w->sel;
-        uint32_t old = lfgo_atomic_fetch_add(&s->word, LFGO__SEL_NOTE, memory_order_seq_cst);
+        uint32_t old =
+            lfgo_atomic_fetch_add_at(chan_sel_note, &s->word, LFGO__SEL_NOTE, memory_order_seq_cst);
         if (old & LFGO__SEL_PARKED)
             lfgo__wakes_word(wk, &s->word);
     }
@@ -109,32 +111,32 @@ void lfgo__wakes_run(lfgo__wakes *wk)
 
 void lfgo__sel_init(lfgo__sel *s)
 {
-    lfgo_atomic_store(&s->word, LFGO__SEL_WAITING, memory_order_seq_cst);
+    lfgo_atomic_store_at(chan_sel_init, &s->word, LFGO__SEL_WAITING, memory_order_seq_cst);
     s->chosen = 0;
     s->status = LFGO_OK;
 }
 
 uint32_t lfgo__sel_word(lfgo__sel *s)
 {
-    return lfgo_atomic_load(&s->word, memory_order_seq_cst);
+    return lfgo_atomic_load_at(chan_sel_word, &s->word, memory_order_seq_cst);
 }
 
 bool lfgo__sel_claim(lfgo__sel *s)
 {
-    uint32_t w = lfgo_atomic_load(&s->word, memory_order_seq_cst);
+    uint32_t w = lfgo_atomic_load_at(chan_sel_claim_load, &s->word, memory_order_seq_cst);
     while ((w & LFGO__SEL_STATE) == LFGO__SEL_WAITING)
-        if (lfgo_atomic_cas_weak(&s->word, &w, w | LFGO__SEL_BUSY, memory_order_seq_cst,
-                                 memory_order_seq_cst))
+        if (lfgo_atomic_cas_weak_at(chan_sel_claim_cas, &s->word, &w, w | LFGO__SEL_BUSY,
+                                    memory_order_seq_cst, memory_order_seq_cst))
             return true;
     return false;
 }
 
 bool lfgo__sel_cancel(lfgo__sel *s)
 {
-    uint32_t w = lfgo_atomic_load(&s->word, memory_order_seq_cst);
+    uint32_t w = lfgo_atomic_load_at(chan_sel_cancel_load, &s->word, memory_order_seq_cst);
     while ((w & LFGO__SEL_STATE) == LFGO__SEL_WAITING)
-        if (lfgo_atomic_cas_weak(&s->word, &w, w | LFGO__SEL_CANCELLED, memory_order_seq_cst,
-                                 memory_order_seq_cst))
+        if (lfgo_atomic_cas_weak_at(chan_sel_cancel_cas, &s->word, &w, w | LFGO__SEL_CANCELLED,
+                                    memory_order_seq_cst, memory_order_seq_cst))
             return true;
     return false;
 }
@@ -145,7 +147,7 @@ void lfgo__sel_finish(lfgo__sel *s, uint32_t chosen, lfgo_status st)
     s->status = st;
     /* BUSY (1) -> DONE (2): adding 1 keeps the other bits.  After this the
      * owner may return: only the word's address is used below. */
-    uint32_t old = lfgo_atomic_fetch_add(&s->word, 1u, memory_order_seq_cst);
+    uint32_t old = lfgo_atomic_fetch_add_at(chan_sel_finish, &s->word, 1u, memory_order_seq_cst);
     if (old & LFGO__SEL_PARKED)
         lfgo__park_wake_all(&s->word);
 }
@@ -160,12 +162,14 @@ uint32_t lfgo__sel_wait(lfgo__sel *s, uint32_t seen, const struct timespec *dead
 {
     lfgo__spinner sp = LFGO__SPINNER_INIT;
     uint32_t w;
-    while (still(w = lfgo_atomic_load(&s->word, memory_order_seq_cst), seen)) {
+    while (still(w = lfgo_atomic_load_at(chan_sel_wait_load, &s->word, memory_order_seq_cst),
+                 seen)) {
         if (lfgo__deadline_passed(deadline))
             break;
         if (lfgo__spin(&sp))
             continue;
-        w = lfgo_atomic_fetch_or(&s->word, LFGO__SEL_PARKED, memory_order_seq_cst) |
+        w = lfgo_atomic_fetch_or_at(chan_sel_wait_park, &s->word, LFGO__SEL_PARKED,
+                                    memory_order_seq_cst) |
             LFGO__SEL_PARKED;
         if (still(w, seen))
             lfgo__park_wait(&s->word, w, deadline);
@@ -185,22 +189,24 @@ void lfgo__sel_wait_done(lfgo__sel *s)
 void lfgo__chlock_lock(lfgo__chlock *l)
 {
     uint32_t v = 0;
-    if (lfgo_atomic_cas_strong(&l->w, &v, 1u, memory_order_seq_cst, memory_order_seq_cst))
+    if (lfgo_atomic_cas_strong_at(chan_lock_fast, &l->w, &v, 1u, memory_order_seq_cst,
+                                  memory_order_seq_cst))
         return;
     lfgo__spinner sp = LFGO__SPINNER_INIT;
     while (lfgo__spin(&sp)) {
         v = 0;
-        if (lfgo_atomic_cas_weak(&l->w, &v, 1u, memory_order_seq_cst, memory_order_seq_cst))
+        if (lfgo_atomic_cas_weak_at(chan_lock_spin, &l->w, &v, 1u, memory_order_seq_cst,
+                                    memory_order_seq_cst))
             return;
     }
     /* Contended (Drepper's futex mutex): from now on take it as 2 ("held,
      * maybe sleepers"), so the unlock that frees it wakes the next one. */
-    while (lfgo_atomic_xchg(&l->w, 2u, memory_order_seq_cst) != 0)
+    while (lfgo_atomic_xchg_at(chan_lock_contended, &l->w, 2u, memory_order_seq_cst) != 0)
         lfgo__park_wait(&l->w, 2u, NULL);
 }
 
 void lfgo__chlock_unlock(lfgo__chlock *l)
 {
-    if (lfgo_atomic_xchg(&l->w, 0u, memory_order_seq_cst) == 2u)
+    if (lfgo_atomic_xchg_at(chan_lock_unlock, &l->w, 0u, memory_order_seq_cst) == 2u)
         lfgo__park_wake_one(&l->w);
 }

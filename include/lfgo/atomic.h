@@ -107,8 +107,10 @@ _Static_assert(sizeof(_Atomic(uint64_t)) == 8, "lfgo needs 8-byte lock-free atom
 #define LFGO__FENCE_W1(o) ((void)0)
 #define lfgo_atomic_fence_at(s, o) LFGO__CAT(LFGO__FENCE_W, LFGO__WEAK(s))(o)
 
-/* The unnamed forms, kept until the channel files are converted (the site
- * check lists them as not yet converted; docs/memory-ordering.md). */
+/* The unnamed forms, for user code (examples/, bench/, tests/): no site
+ * name, so LFGO_WEAKEN cannot reach them; LFGO_FORCE_SEQ_CST still does.
+ * lib/ and include/ must use the named _at forms above, which the site
+ * check (scripts/ordering-sites.py, the ctest ordering_sites) enforces. */
 #define lfgo_atomic_load(p, o) LFGO_ATOMIC_NS atomic_load_explicit((p), LFGO_ORD(o))
 #define lfgo_atomic_store(p, v, o) LFGO_ATOMIC_NS atomic_store_explicit((p), (v), LFGO_ORD(o))
 #define lfgo_atomic_fetch_add(p, v, o) LFGO_ATOMIC_NS atomic_fetch_add_explicit((p), (v), LFGO_ORD(o))
