@@ -14,6 +14,9 @@
 //  spsc_burst32  spsc moving bursts of 32 items: lfgo/twin send_many and
 //              recv_many of up to 32, DPDK enqueue/dequeue_burst of 32;
 //              delays sampled as in spsc (the first item of a burst)
+//  mpmc_2p2c_many32  2 producers and 2 consumers moving bursts of 32 with
+//              send_many / recv_many (against mpmc_2p2c's single calls: what
+//              a batch saves per item on the MPMC kind)
 //  chan_sem_Tt a `chan struct{}` (elem_size 0) as a counting semaphore of
 //              T/2 permits (acquire = send, release = recv), T = 2 and 8
 //              threads, 2,000,000 acquire/release pairs (10,000,000 with
@@ -421,6 +424,75 @@ template <class Q> void spsc_burst(benchmark::State &st)
     lat.report(st);
 }
 
+// P producers send their shares in bursts of kBurst; C consumers receive
+// bursts of up to kBurst until they have seen C sentinels between them (one
+// each: a consumer that got more than one passes the extras back).
+template <class Q> Pass burst_pass_n(int P, int C, size_t items)
+{
+    const int64_t deadline = lfgo_bench::now_ns() + (int64_t)(kBudgetSeconds * 1e9);
+    Q q(1024, P, C, items, deadline);
+    std::atomic<size_t> got{0};
+    std::atomic<bool> gave_up{false};
+    std::vector<std::thread> cons, prods;
+    for (int c = 0; c < C; c++)
+        cons.emplace_back([&] {
+            uint64_t buf[kBurst];
+            size_t mine = 0;
+            for (bool done = false; !done;) {
+                size_t n = q.recv_burst(buf, kBurst), extra = 0;
+                if (n == 0) {
+                    gave_up = true;
+                    break;
+                }
+                for (size_t k = 0; k < n; k++) {
+                    if (buf[k] != kSentinel)
+                        mine++;
+                    else if (done)
+                        extra++;
+                    else
+                        done = true;
+                }
+                for (size_t k = 0; k < extra; k++)
+                    if (!q.send_burst(&kSentinel, 1))
+                        gave_up = true;
+            }
+            got += mine;
+        });
+    for (int p = 0; p < P; p++)
+        prods.emplace_back([&, p] {
+            uint64_t buf[kBurst];
+            size_t lo = items * (size_t)p / (size_t)P, hi = items * (size_t)(p + 1) / (size_t)P;
+            for (size_t i = lo; i < hi; i += kBurst) {
+                size_t n = std::min(kBurst, hi - i);
+                for (size_t k = 0; k < n; k++)
+                    buf[k] = i + k + 1;
+                if (((i & 4095) < kBurst && lfgo_bench::now_ns() >= deadline) || !q.send_burst(buf, n)) {
+                    gave_up = true;
+                    return;
+                }
+            }
+        });
+    for (auto &t : prods)
+        t.join();
+    for (int c = 0; c < C; c++)
+        if (!q.send_burst(&kSentinel, 1))
+            gave_up = true;
+    for (auto &t : cons)
+        t.join();
+    return {got.load(), gave_up.load()};
+}
+
+template <class Q, int N> void mpmc_burst(benchmark::State &st)
+{
+    static std::string collapsed;
+    if (collapsed_before(st, collapsed))
+        return;
+    for (auto _ : st)
+        if (!check(st, burst_pass_n<Q>(N, N, kItems), kItems, &collapsed))
+            return;
+    lfgo_bench::per_item(st, (double)kItems);
+}
+
 // ------------------------------------------------------- chan_sem (issue 8)
 
 // A counting semaphore of `permits`: acquire() blocks while all are taken.
@@ -658,6 +730,8 @@ LFGO_BENCH((mpmc<FloorQ, 8>), "mpmc_8p8c", "floor")->Iterations(1);
 
 LFGO_BENCH(spsc_burst<LfgoBurstQ>, "spsc_burst32", "lfgo")->Iterations(1);
 LFGO_BENCH(spsc_burst<TwinBurstQ>, "spsc_burst32", "twin")->Iterations(1);
+LFGO_BENCH((mpmc_burst<LfgoBurstQ, 2>), "mpmc_2p2c_many32", "lfgo")->Iterations(1);
+LFGO_BENCH((mpmc_burst<TwinBurstQ, 2>), "mpmc_2p2c_many32", "twin")->Iterations(1);
 #if LFGO_BENCH_HAVE_DPDK
 LFGO_BENCH(spsc_burst<DpdkQ<PEER_DPDK_SP_SC>>, "spsc_burst32", "dpdk_sp_sc")->Iterations(1);
 #endif

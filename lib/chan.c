@@ -285,16 +285,25 @@ static lfgo_status recv_fn(void *ch, void *out, const struct timespec *deadline,
     return recv_impl(ch, out, deadline, try_only);
 }
 
+/* Buffered: the ring takes runs of slots per claim; unbuffered: one
+ * hand-off per element (chan_batch.h). */
 static lfgo_status send_many(lfgo_chan *ch, void *elems, size_t n, size_t *done,
                              const struct timespec *deadline, bool try_only)
 {
+    if (ch->cap)
+        return lfgo__ring_send_many(ch, elems, n, done, deadline, try_only);
     return lfgo__batch_send(ch, ch->elem_size, send_fn, elems, n, done, deadline, try_only);
 }
 
 static lfgo_status recv_many(lfgo_chan *ch, void *out, size_t n, size_t *done,
                              const struct timespec *deadline, bool try_only)
 {
-    return lfgo__batch_recv(ch, ch->elem_size, recv_fn, out, n, done, deadline, try_only);
+    if (!ch->cap)
+        return lfgo__batch_recv(ch, ch->elem_size, recv_fn, out, n, done, deadline, try_only);
+    lfgo_status st = lfgo__ring_recv_many(ch, out, n, done, deadline, try_only);
+    if (st == LFGO_CLOSED)
+        lfgo__chan_zero(ch, out);
+    return st;
 }
 
 static bool bad_batch(const char *func, lfgo_chan *ch, const void *p, size_t n, size_t *done,

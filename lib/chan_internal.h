@@ -276,6 +276,11 @@ lfgo_status lfgo__ring_send(lfgo_chan *ch, const void *elem, const struct timesp
 lfgo_status lfgo__ring_recv(lfgo_chan *ch, void *out, const struct timespec *deadline,
                             bool try_only);
 lfgo_status lfgo__ring_close(lfgo_chan *ch);
+/* send_many / recv_many on a ring: runs of slots per claim (chan_ring.c). */
+lfgo_status lfgo__ring_send_many(lfgo_chan *ch, const void *elems, size_t n, size_t *done,
+                                 const struct timespec *deadline, bool try_only);
+lfgo_status lfgo__ring_recv_many(lfgo_chan *ch, void *out, size_t n, size_t *done,
+                                 const struct timespec *deadline, bool try_only);
 size_t lfgo__ring_len(lfgo_chan *ch);
 /* select's views: one try that never waits, a readiness peek, and the
  * eventcount a case waits on with its waiter count. */

@@ -41,6 +41,7 @@
  */
 #include <stdint.h>
 
+#include "chan_batch.h"
 #include "chan_internal.h"
 #include "deadline.h"
 
@@ -149,11 +150,14 @@ static void ev_close(lfgo_chan *ch, lfgo__word *ev)
  * than making each woken thread re-arm for the others (which needs the heavy
  * barrier again).
  */
-static void ev_wake(lfgo_chan *ch, lfgo__word *ev, LFGO_ATOMIC(uint32_t) *nsl)
+static void ev_wake(lfgo_chan *ch, lfgo__word *ev, LFGO_ATOMIC(uint32_t) *nsl, size_t k)
 {
     if (lfgo_atomic_load_at(chan_ev_wake_nsl, nsl, memory_order_seq_cst) != 0) {
         lfgo_atomic_fetch_add_at(chan_ev_wake_bump, ev, 2u, memory_order_seq_cst);
-        lfgo__park_wake_one(ev);
+        if (k == 1)
+            lfgo__park_wake_one(ev);
+        else /* a batch published k values (freed k slots): k may use them */
+            lfgo__park_wake_all(ev);
         if (lfgo_atomic_load_at(chan_ev_wake_nsel, &ch->nsel, memory_order_seq_cst))
             notify_selects(ch);
         return;
@@ -166,9 +170,11 @@ static void ev_wake(lfgo_chan *ch, lfgo__word *ev, LFGO_ATOMIC(uint32_t) *nsl)
         wake_everyone(ch, ev);
 }
 
-/* The light side of the handshake, after a publish: wake sleepers on `ev`
- * if any announced themselves (see chan_barrier.c). */
-static inline void wake_check(lfgo_chan *ch, lfgo__word *ev, LFGO_ATOMIC(uint32_t) *nsl)
+/* The light side of the handshake, after publishing k values (or freeing
+ * k slots): wake sleepers on `ev` if any announced themselves (see
+ * chan_barrier.c).  One check covers a batch: the barrier orders it after
+ * every publish before it. */
+static inline void wake_check(lfgo_chan *ch, lfgo__word *ev, LFGO_ATOMIC(uint32_t) *nsl, size_t k)
 {
 #if defined(LFGO_TSAN)
     uint32_t v = lfgo_atomic_fetch_add_at(chan_ev_check_rmw, ev, 0u, memory_order_seq_cst);
@@ -183,7 +189,7 @@ static inline void wake_check(lfgo_chan *ch, lfgo__word *ev, LFGO_ATOMIC(uint32_
     uint32_t v = lfgo_atomic_load_at(chan_ev_check_load, ev, memory_order_relaxed);
 #endif
     if (__builtin_expect(v & 1u, 0))
-        ev_wake(ch, ev, nsl);
+        ev_wake(ch, ev, nsl, k);
 }
 
 /* The slot at `h` was not ready: closed and drained, or just empty. */
@@ -247,7 +253,7 @@ lfgo_status lfgo__ring_try_send(lfgo_chan *ch, const void *elem)
     lfgo__chan_copy(s->data, elem, ch->elem_size);
     /* release: publishes the value to the consumer's acquire load of seq. */
     lfgo_atomic_store_at(chan_ring_publish, &s->seq, 2u * pos + 1u, memory_order_release);
-    wake_check(ch, &ch->recv_ev, &ch->recv_nsl);
+    wake_check(ch, &ch->recv_ev, &ch->recv_nsl, 1);
     return LFGO_OK;
 }
 
@@ -299,7 +305,7 @@ lfgo_status lfgo__ring_try_recv(lfgo_chan *ch, void *out)
      * of seq), which is what makes the k-th receive happen-before the
      * (k+cap)-th send completes. */
     lfgo_atomic_store_at(chan_ring_consume, &s->seq, 2u * (pos + ch->cap), memory_order_release);
-    wake_check(ch, &ch->send_ev, &ch->send_nsl);
+    wake_check(ch, &ch->send_ev, &ch->send_nsl, 1);
     return LFGO_OK;
 }
 
@@ -430,6 +436,178 @@ lfgo_status lfgo__ring_recv(lfgo_chan *ch, void *out, const struct timespec *dea
     lfgo_status st = lfgo__ring_try_recv(ch, out);
     if (st == LFGO_WOULDBLOCK && !try_only)
         st = ring_wait(ch, LFGO_SELECT_RECV, lfgo__ring_try_recv, out, deadline);
+    return st;
+}
+
+/* ------------------------------------------------------------ batches */
+
+/*
+ * send_many / recv_many on a ring (issue 12, part 2): one claim of the
+ * index for as many slots as are ready (one CAS, or one store on a single
+ * side), a publication per slot (its seq, on a line the caller writes
+ * anyway), and one wake check for the whole run.  Same contract per element
+ * as the single calls; positions are consecutive, so per-producer order
+ * holds.
+ */
+
+/* How many slots from position p on, up to n, are free for that lap. */
+static size_t run_free(lfgo_chan *ch, uint64_t p, size_t n)
+{
+    size_t k = 0;
+    /* acquire: as chan.ring.send.seq, slot by slot: the consumer that
+     * emptied each one read it before our write. */
+    while (k < n && lfgo_atomic_load_at(chan_ring_send_run_seq, &slot_at(ch, p + k)->seq,
+                                        memory_order_acquire) == 2u * (p + k))
+        k++;
+    return k;
+}
+
+/* How many slots from position h on, up to n, hold their lap's value. */
+static size_t run_full(lfgo_chan *ch, uint64_t h, size_t n)
+{
+    size_t k = 0;
+    /* acquire: as chan.ring.recv.seq, slot by slot: each producer's
+     * publish. */
+    while (k < n && lfgo_atomic_load_at(chan_ring_recv_run_seq, &slot_at(ch, h + k)->seq,
+                                        memory_order_acquire) == 2u * (h + k) + 1u)
+        k++;
+    return k;
+}
+
+/*
+ * Claims the free run of up to n producer positions at tail; returns its
+ * length (0 with *st set: full or closed).  Checking each slot before one
+ * CAS is enough: a slot free for its lap stays free until a producer claims
+ * its position, and that would move tail and fail our CAS.  An empty run
+ * (full, or a stale tail) is decided as a single claim decides it.
+ */
+static size_t claim_send_run(lfgo_chan *ch, size_t n, uint64_t *posp, lfgo_status *st)
+{
+    /* relaxed: names a position; the slots' seq (acquire) order the slots,
+     * and the CAS rechecks tail with its closed bit. */
+    uint64_t t = lfgo_atomic_load_at(chan_ring_send_run_tail, &ch->tail, memory_order_relaxed);
+    for (;;) {
+        if (t & 1u) {
+            *st = LFGO_CLOSED;
+            return 0;
+        }
+        size_t k = run_free(ch, t >> 1, n);
+        if (k == 0)
+            return claim_send(ch, posp, st) != NULL;
+        if (!lfgo__chan_multi_prod(ch)) {
+            /* relaxed: as chan.ring.send.claim.store. */
+            lfgo_atomic_store_at(chan_ring_send_run_store, &ch->tail, t + 2u * k, memory_order_relaxed);
+        } else if (!lfgo_atomic_cas_weak_at(chan_ring_send_run_cas, &ch->tail, &t, t + 2u * k,
+                                            memory_order_relaxed, memory_order_relaxed)) {
+            continue; /* relaxed (both): as chan.ring.send.claim.cas */
+        }
+        *posp = t >> 1;
+        return k;
+    }
+}
+
+/* The receiving side of claim_send_run. */
+static size_t claim_recv_run(lfgo_chan *ch, size_t n, uint64_t *posp, lfgo_status *st)
+{
+    /* relaxed: names a position; the slots' seq order the slots. */
+    uint64_t h = lfgo_atomic_load_at(chan_ring_recv_run_head, &ch->head, memory_order_relaxed);
+    for (;;) {
+        size_t k = run_full(ch, h, n);
+        if (k == 0)
+            return claim_recv(ch, posp, st) != NULL;
+        if (!lfgo__chan_multi_cons(ch)) {
+            /* relaxed: as chan.ring.recv.claim.store. */
+            lfgo_atomic_store_at(chan_ring_recv_run_store, &ch->head, h + k, memory_order_relaxed);
+        } else if (!lfgo_atomic_cas_weak_at(chan_ring_recv_run_cas, &ch->head, &h, h + k,
+                                            memory_order_relaxed, memory_order_relaxed)) {
+            continue; /* relaxed (both): as chan.ring.recv.claim.cas */
+        }
+        *posp = h;
+        return k;
+    }
+}
+
+/* Sends what fits now, up to n, in order; *done says how many. */
+static lfgo_status try_send_run(lfgo_chan *ch, const void *elems, size_t n, size_t *done)
+{
+    uint64_t pos;
+    lfgo_status st = LFGO_OK;
+    size_t k = claim_send_run(ch, n, &pos, &st);
+    *done = k;
+    if (k == 0)
+        return st;
+    for (size_t i = 0; i < k; i++) {
+        struct lfgo__slot *s = slot_at(ch, pos + i);
+        lfgo__chan_copy(s->data, lfgo__batch_nth(elems, ch->elem_size, i), ch->elem_size);
+        /* release: as chan.ring.publish, for each value. */
+        lfgo_atomic_store_at(chan_ring_publish_run, &s->seq, 2u * (pos + i) + 1u, memory_order_release);
+    }
+    wake_check(ch, &ch->recv_ev, &ch->recv_nsl, k);
+    return LFGO_OK;
+}
+
+/* Receives what is there now, up to n, in order; *done says how many. */
+static lfgo_status try_recv_run(lfgo_chan *ch, void *out, size_t n, size_t *done)
+{
+    uint64_t pos;
+    lfgo_status st = LFGO_OK;
+    size_t k = claim_recv_run(ch, n, &pos, &st);
+    *done = k;
+    if (k == 0)
+        return st;
+    for (size_t i = 0; i < k; i++) {
+        struct lfgo__slot *s = slot_at(ch, pos + i);
+        lfgo__chan_copy_out(lfgo__batch_nth(out, ch->elem_size, i), s->data, ch->elem_size);
+        /* release: as chan.ring.consume, for each slot. */
+        lfgo_atomic_store_at(chan_ring_consume_run, &s->seq, 2u * (pos + i + ch->cap),
+                             memory_order_release);
+    }
+    wake_check(ch, &ch->send_ev, &ch->send_nsl, k);
+    return LFGO_OK;
+}
+
+lfgo_status lfgo__ring_send_many(lfgo_chan *ch, const void *elems, size_t n, size_t *done,
+                                 const struct timespec *deadline, bool try_only)
+{
+    size_t i = 0;
+    lfgo_status st = LFGO_OK;
+    while (i < n) {
+        size_t k;
+        st = try_send_run(ch, lfgo__batch_nth(elems, ch->elem_size, i), n - i, &k);
+        i += k;
+        if (st == LFGO_WOULDBLOCK && !try_only) {
+            /* full: wait for one slot as send does, then batch again */
+            void *e = lfgo__batch_nth(elems, ch->elem_size, i);
+            st = ring_wait(ch, LFGO_SELECT_SEND, try_send_fn, e, deadline);
+            i += st == LFGO_OK;
+        }
+        if (st != LFGO_OK)
+            break;
+    }
+    *done = i;
+    return st;
+}
+
+lfgo_status lfgo__ring_recv_many(lfgo_chan *ch, void *out, size_t n, size_t *done,
+                                 const struct timespec *deadline, bool try_only)
+{
+    *done = 0;
+    if (n == 0)
+        return LFGO_OK;
+    size_t k = 0;
+    lfgo_status st = try_recv_run(ch, out, n, &k);
+    if (st == LFGO_WOULDBLOCK && !try_only) {
+        /* empty: wait for one value as recv does, then take what else is there */
+        st = ring_wait(ch, LFGO_SELECT_RECV, lfgo__ring_try_recv, out, deadline);
+        if (st == LFGO_OK && n > 1) {
+            try_recv_run(ch, lfgo__batch_nth(out, ch->elem_size, 1), n - 1, &k);
+            k++;
+        } else {
+            k = st == LFGO_OK;
+        }
+    }
+    if (st == LFGO_OK)
+        *done = k;
     return st;
 }
 

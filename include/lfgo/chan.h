@@ -251,7 +251,11 @@ LFGO_API lfgo_status lfgo_chan_recv_until(lfgo_chan *ch, void *out,
  * Batches move the n elements of the array `elems` / `out` (n * elem_size
  * bytes), in order, each with the same contract as a single send/recv; *done
  * is always set to how many moved.  n == 0 returns LFGO_OK with *done = 0 at
- * once, without looking at the channel.
+ * once, without looking at the channel.  On a buffered channel a batch takes
+ * the run of slots that is ready with one update of the shared index and one
+ * check for sleepers, so it costs far less per element than single calls
+ * (docs/design.md, "Batch calls"); an unbuffered channel hands each element
+ * over on its own.
  *
  * send_many: sends all n, blocking as needed.  LFGO_OK (*done == n), or
  * LFGO_CLOSED when the channel was closed after *done of them were sent.

@@ -36,6 +36,7 @@ template <class I> struct Run {
     std::atomic<int> closes{0};
 
     static timespec soon() { return lfgo_deadline_after_ns(200000); }
+    static constexpr int kTries = 1000; // try_ calls before a blocking one
 
     // Sends values i..i+n-1 of sender s by one decoded kind of call; returns
     // how many were accepted and whether the channel turned out closed.
@@ -51,9 +52,15 @@ template <class I> struct Run {
             st = I::send(ch, v);
             done = st == LFGO_OK;
             break;
-        case 1:
-            while ((st = I::try_send(ch, v)) == LFGO_WOULDBLOCK)
+        case 1: // try, then block: on an unbuffered channel two try-loops
+                // never meet (nobody waits), as two Go selects with defaults
+            for (int t = 0; (st = I::try_send(ch, v)) == LFGO_WOULDBLOCK; t++) {
+                if (t == kTries) {
+                    st = I::send(ch, v);
+                    break;
+                }
                 std::this_thread::yield();
+            }
             done = st == LFGO_OK;
             break;
         case 2: {
@@ -111,9 +118,14 @@ template <class I> struct Run {
                 st = I::recv(ch, v);
                 done = st == LFGO_OK;
                 break;
-            case 1:
-                while ((st = I::try_recv(ch, v)) == LFGO_WOULDBLOCK)
+            case 1: // try, then block (see send_some)
+                for (int t = 0; (st = I::try_recv(ch, v)) == LFGO_WOULDBLOCK; t++) {
+                    if (t == kTries) {
+                        st = I::recv(ch, v);
+                        break;
+                    }
                     std::this_thread::yield();
+                }
                 done = st == LFGO_OK;
                 break;
             case 2: {
