@@ -24,7 +24,7 @@ cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLFGO_BUILD_BENCH=ON -
   -DLFGO_BUILD_EXAMPLES=OFF -DLFGO_POOL_STATS=ON >/dev/null
 ninja -C "$dir" bench_pool >/dev/null
 json=$(mktemp)
-"$dir/bench/bench_pool" --benchmark_filter='lfgo_(pool|group)$' --benchmark_repetitions="$reps" \
+"$dir/bench/bench_pool" --benchmark_filter='/lfgo_(pool|group)/' --benchmark_repetitions="$reps" \
   --benchmark_format=json >"$json" 2>/dev/null
 python3 - "$json" <<'EOF'
 import json, sys
