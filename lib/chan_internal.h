@@ -37,7 +37,7 @@
 #define LFGO_CHECK_LIFETIME 1
 #endif
 
-enum { LFGO__CHAN_OWNED = 1u, LFGO__CHAN_POW2 = 2u, LFGO__CHAN_SPREAD = 4u, LFGO__CHAN_XFAST = 8u };
+enum { LFGO__CHAN_OWNED = 1u, LFGO__CHAN_POW2 = 2u, LFGO__CHAN_XFAST = 8u };
 
 /* Unbuffered channels with elements of at most this many bytes hand values
  * over through the lock-free exchange slot (chan_sync.c). */
@@ -46,10 +46,6 @@ enum { LFGO__CHAN_OWNED = 1u, LFGO__CHAN_POW2 = 2u, LFGO__CHAN_SPREAD = 4u, LFGO
 struct lfgo_chan {
     _Alignas(LFGO_CACHELINE) uint64_t cap;
     uint64_t mask; /* cap - 1 when cap is a power of two */
-    /* SPREAD: consecutive positions go to consecutive cache lines (see
-     * slot_at in chan_ring.c): slot = (i & lmask) << spl_shift | i >> lshift. */
-    uint64_t lmask;
-    uint32_t lshift, spl_shift;
     size_t elem_size;
     size_t stride;
     void *mem;      /* what create malloc'd (freed by destroy) */

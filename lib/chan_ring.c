@@ -47,46 +47,18 @@
 
 static struct lfgo__slot *slot_at(lfgo_chan *ch, uint64_t pos);
 
-static uint32_t log2_of(uint64_t x)
-{
-    return (uint32_t)__builtin_ctzll(x);
-}
-
-/*
- * MPMC only: with a power-of-two capacity and a power-of-two stride of at
- * most half a line, position i goes to line (i mod lines), slot (i / lines)
- * in it, so the producers filling neighbouring positions (and the consumers
- * emptying them) touch different lines: packed slots would put up to
- * LFGO_CACHELINE / stride neighbours on one line, written by several
- * threads of the same side at once.  With a single producer or a single
- * consumer, packed slots are faster: each line then crosses between the
- * sides once per LFGO_CACHELINE / stride items, not once per item
- * (measured: bench_chan spsc 7.8-8.1 ns per item packed against 12-15 ns
- * spread, ck_ring 7.9-8.5 ns in the same runs; mpmc_2p2c and 4p4c within
- * noise either way; docs/design.md, "Ring layout").
- */
-static void setup_spread(lfgo_chan *ch)
-{
-    size_t spl = LFGO_CACHELINE / ch->stride; /* slots per line */
-    if ((ch->stride & (ch->stride - 1)) != 0 || spl < 2 || ch->cap < 2 * spl)
-        return;
-    uint64_t lines = ch->cap / spl;
-    ch->flags |= LFGO__CHAN_SPREAD;
-    ch->lmask = lines - 1;
-    ch->lshift = log2_of(lines);
-    ch->spl_shift = log2_of(spl);
-}
-
 /* The ring's part of creating a channel: index arithmetic and the slots'
- * initial sequence numbers (chan.c's setup has filled in the shape). */
+ * initial sequence numbers (chan.c's setup has filled in the shape).  Slots
+ * are packed for every kind (8 to a 128-byte line for an 8-byte value):
+ * spreading an MPMC channel's neighbouring positions over lines, so that two
+ * producers never write one line, was measured slower (docs/design.md,
+ * "Ring layout"). */
 void lfgo__ring_setup(lfgo_chan *ch)
 {
     uint64_t cap = ch->cap;
     if ((cap & (cap - 1)) == 0) {
         ch->flags |= LFGO__CHAN_POW2;
         ch->mask = cap - 1;
-        if (ch->kind == LFGO_CHAN_MPMC)
-            setup_spread(ch);
     }
     for (uint64_t i = 0; i < cap; i++)
         /* relaxed: before the channel is shared (sharing it orders this). */
@@ -97,14 +69,7 @@ void lfgo__ring_setup(lfgo_chan *ch)
 
 static struct lfgo__slot *slot_at(lfgo_chan *ch, uint64_t pos)
 {
-    uint64_t i;
-    if (ch->flags & LFGO__CHAN_POW2) {
-        i = pos & ch->mask;
-        if (ch->flags & LFGO__CHAN_SPREAD)
-            i = ((i & ch->lmask) << ch->spl_shift) | (i >> ch->lshift);
-    } else {
-        i = pos % ch->cap;
-    }
+    uint64_t i = ch->flags & LFGO__CHAN_POW2 ? pos & ch->mask : pos % ch->cap;
     return (struct lfgo__slot *)(ch->ring + i * ch->stride);
 }
 
