@@ -30,6 +30,16 @@
  * a load, store or RMW becomes relaxed, a CAS relaxed on success and on
  * failure, a fence disappears.  A weakened site stays weakened under
  * LFGO_FORCE_SEQ_CST; every other site obeys it.
+ *
+ * Site marks (compile-only, C only, GCC/Clang): with LFGO_SITE_MARKS defined,
+ * each _at access is bracketed by the assembler comments
+ * "# lfgo-site-begin <name>" and "# lfgo-site-end <name>", its pointer and
+ * value arguments evaluated before the first, so the -S output shows what
+ * the site alone compiles to (scripts/codegen-table.sh, docs/codegen.md).
+ * The marks are compiler barriers, so the code around a site may differ from
+ * a normal build; the atomic instruction does not.  Not for code that runs.
+ * Without LFGO_SITE_MARKS the block that defines them is skipped: every
+ * expansion is the same as without it.
  */
 #ifndef LFGO_ATOMIC_H
 #define LFGO_ATOMIC_H
@@ -106,6 +116,47 @@ _Static_assert(sizeof(_Atomic(uint64_t)) == 8, "lfgo needs 8-byte lock-free atom
 #define LFGO__FENCE_W0(o) LFGO_ATOMIC_NS atomic_thread_fence(LFGO_ORD(o))
 #define LFGO__FENCE_W1(o) ((void)0)
 #define lfgo_atomic_fence_at(s, o) LFGO__CAT(LFGO__FENCE_W, LFGO__WEAK(s))(o)
+
+#if defined(LFGO_SITE_MARKS) /* see the file comment */
+#if defined(__cplusplus)
+#error "LFGO_SITE_MARKS is for C translation units (scripts/codegen-table.sh)"
+#endif
+#define LFGO__MARK(s, edge) __asm__ __volatile__("# lfgo-site-" edge " " #s ::: "memory")
+/* The access `call` of site s, after `args` (declarations of its operands). */
+#define LFGO__MARKED(s, args, call) \
+    (__extension__({ args; LFGO__MARK(s, "begin"); __auto_type lfgo__r = (call); LFGO__MARK(s, "end"); lfgo__r; }))
+#define LFGO__MARKED_VOID(s, args, call) \
+    (__extension__({ args; LFGO__MARK(s, "begin"); call; LFGO__MARK(s, "end"); }))
+#define LFGO__P(p) __auto_type lfgo__p = (p)
+#define LFGO__PV(p, v) __auto_type lfgo__p = (p); __auto_type lfgo__v = (v)
+#undef lfgo_atomic_load_at
+#undef lfgo_atomic_store_at
+#undef lfgo_atomic_fetch_add_at
+#undef lfgo_atomic_fetch_sub_at
+#undef lfgo_atomic_fetch_or_at
+#undef lfgo_atomic_fetch_and_at
+#undef lfgo_atomic_xchg_at
+#undef lfgo_atomic_cas_weak_at
+#undef lfgo_atomic_cas_strong_at
+#undef lfgo_atomic_fence_at
+#define lfgo_atomic_load_at(s, p, o) LFGO__MARKED(s, LFGO__P(p), atomic_load_explicit(lfgo__p, LFGO_ORD_AT(s, o)))
+#define lfgo_atomic_store_at(s, p, v, o) \
+    LFGO__MARKED_VOID(s, LFGO__PV(p, v), atomic_store_explicit(lfgo__p, lfgo__v, LFGO_ORD_AT(s, o)))
+#define LFGO__RMW(s, f, p, v, o) LFGO__MARKED(s, LFGO__PV(p, v), f(lfgo__p, lfgo__v, LFGO_ORD_AT(s, o)))
+#define lfgo_atomic_fetch_add_at(s, p, v, o) LFGO__RMW(s, atomic_fetch_add_explicit, p, v, o)
+#define lfgo_atomic_fetch_sub_at(s, p, v, o) LFGO__RMW(s, atomic_fetch_sub_explicit, p, v, o)
+#define lfgo_atomic_fetch_or_at(s, p, v, o) LFGO__RMW(s, atomic_fetch_or_explicit, p, v, o)
+#define lfgo_atomic_fetch_and_at(s, p, v, o) LFGO__RMW(s, atomic_fetch_and_explicit, p, v, o)
+#define lfgo_atomic_xchg_at(s, p, v, o) LFGO__RMW(s, atomic_exchange_explicit, p, v, o)
+#define LFGO__CAS(s, f, p, expp, des, os, of) \
+    LFGO__MARKED(s, LFGO__PV(p, des); __auto_type lfgo__e = (expp), \
+                 f(lfgo__p, lfgo__e, lfgo__v, LFGO_ORD_AT(s, os), LFGO_ORD_AT(s, of)))
+#define lfgo_atomic_cas_weak_at(s, p, expp, des, os, of) \
+    LFGO__CAS(s, atomic_compare_exchange_weak_explicit, p, expp, des, os, of)
+#define lfgo_atomic_cas_strong_at(s, p, expp, des, os, of) \
+    LFGO__CAS(s, atomic_compare_exchange_strong_explicit, p, expp, des, os, of)
+#define lfgo_atomic_fence_at(s, o) LFGO__MARKED_VOID(s, (void)0, LFGO__CAT(LFGO__FENCE_W, LFGO__WEAK(s))(o))
+#endif /* LFGO_SITE_MARKS */
 
 /* The unnamed forms, for user code (examples/, bench/, tests/): no site
  * name, so LFGO_WEAKEN cannot reach them; LFGO_FORCE_SEQ_CST still does.
