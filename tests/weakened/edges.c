@@ -9,7 +9,8 @@
  * site; these do not.
  *
  *   lfgo-edges PROBE [rounds]      PROBE: swg-slot wg-park wg-trywait misuse
- *                                         batch-flush group-cancel
+ *                                         batch-flush group-cancel chan-close
+ *                                         batch-inline
  *
  * In a normal build every probe passes silently (the ctest edges_*, tsan
  * preset); with the site weakened TSan reports a data race.
@@ -279,6 +280,138 @@ static void probe_group_cancel(void)
     lfgo_pool_destroy(p);
 }
 
+/* chan-close: the closer writes plain data, then closes; a receiver that was
+ * already inside lfgo_chan_recv returns LFGO_CLOSED and reads it (close
+ * happens-before a receive that returns LFGO_CLOSED, include/lfgo/chan.h).
+ * Edges: on a ring with several producers close's RMW on tail
+ * (chan.ring.close.rmw), with one producer its store (chan.ring.close.store),
+ * -> the receiver's load of tail (chan.ring.closed); on an unbuffered channel
+ * close's RMW on the exchange slot (chan.sync.close) -> the slot waiter's
+ * load (chan.sync.xs.load).  The receiver says "about to receive" through a
+ * relaxed flag (no edge), and the closer closes after a short, varying delay:
+ * a receiver that is already counted in the channel's call counter
+ * (LFGO_CHECK_LIFETIME) gets no edge from the closer there, and one that
+ * sees the close before it parks returns without pass_on_close's load of
+ * tail, the second edge that would otherwise hide a relaxed
+ * chan.ring.closed. */
+struct close_round {
+    lfgo_chan *ch;
+    long data;
+    int ready; /* relaxed */
+};
+
+static void spin_ns(long ns)
+{
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do
+        clock_gettime(CLOCK_MONOTONIC, &t);
+    while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < ns);
+}
+
+static void *close_receiver(void *arg)
+{
+    struct close_round *r = arg;
+    long v = 0;
+    __atomic_store_n(&r->ready, 1, __ATOMIC_RELAXED);
+    check(lfgo_chan_recv(r->ch, &v) == LFGO_CLOSED, "chan-close: receive did not see the close");
+    check(r->data == 42, "chan-close: data written before close not visible");
+    return NULL;
+}
+
+static void probe_chan_close(void)
+{
+    static const struct {
+        size_t cap;
+        lfgo_chan_kind kind;
+    } shapes[] = {{1, LFGO_CHAN_MPMC}, {1, LFGO_CHAN_SPMC}, {0, LFGO_CHAN_MPMC}};
+    for (long i = 0; i < rounds; i++)
+        for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
+            struct close_round *r = calloc(1, sizeof *r);
+            pthread_t t;
+            check(lfgo_chan_create(&r->ch, sizeof(long), shapes[k].cap, shapes[k].kind) == LFGO_OK,
+                  "chan create");
+            start(&t, close_receiver, r);
+            while (!__atomic_load_n(&r->ready, __ATOMIC_RELAXED))
+                ;
+            spin_ns((i % 8) * 2000); /* 0..14 us: into the receiver's spin, or its park */
+            r->data = 42;
+            check(lfgo_chan_close(r->ch) == LFGO_OK, "chan close");
+            pthread_join(t, NULL);
+            lfgo_chan_destroy(r->ch);
+            free(r);
+        }
+}
+
+/* batch-inline: an inline-policy batcher (the thread that completes a batch
+ * runs the callback).  Each round a helper reserves a slot and writes its
+ * item; the main thread flushes (sealing the batch with the helper's slot
+ * still uncommitted) and waits; the helper commits a little later, which
+ * completes the batch, so the callback runs on the helper; it writes plain
+ * data that the main thread reads when flush returns.  Edges: the sealer's
+ * size (plain) -> the completer: the seal RMW (batch.inl.seal) -> the commit
+ * RMW's acquire half (batch.inl.commit); the callback -> flush's return: the
+ * holder's store of `released` (batch.inl.release) -> the waiter's load
+ * (batch.inl.reached).  The helper and the main thread meet only through
+ * relaxed flags. */
+struct inl_round {
+    lfgo_batch *b;
+    long item;
+    int reserved, go; /* relaxed */
+};
+static long inl_sum;
+
+static void inl_fn(void *user, const void *items, size_t n)
+{
+    (void)user;
+    const long *v = items;
+    for (size_t i = 0; i < n; i++)
+        inl_sum += v[i];
+}
+
+static void *inl_helper(void *arg)
+{
+    struct inl_round *r = arg;
+    void *slot = NULL;
+    check(lfgo_batch_reserve(r->b, &slot) == LFGO_OK, "batch reserve");
+    memcpy(slot, &r->item, sizeof r->item);
+    __atomic_store_n(&r->reserved, 1, __ATOMIC_RELAXED);
+    while (!__atomic_load_n(&r->go, __ATOMIC_RELAXED))
+        ;
+    nap_us(500); /* the main thread seals first and parks in flush */
+    check(lfgo_batch_commit(r->b, slot) == LFGO_OK, "batch commit");
+    return NULL;
+}
+
+static void probe_batch_inline(void)
+{
+    lfgo_batch_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.item_size = sizeof(long);
+    cfg.max_items = 1000;
+    cfg.max_delay_ns = 60LL * 1000000000;
+    cfg.fn = inl_fn;
+    cfg.policy = LFGO_BATCH_INLINE_BLOCK;
+    struct inl_round r;
+    check(lfgo_batch_create(&r.b, &cfg) == LFGO_OK, "batch create");
+    long want = 0;
+    for (long i = 0; i < rounds; i++) {
+        pthread_t t;
+        r.item = i + 1;
+        r.reserved = r.go = 0;
+        want += r.item;
+        start(&t, inl_helper, &r);
+        while (!__atomic_load_n(&r.reserved, __ATOMIC_RELAXED))
+            ;
+        __atomic_store_n(&r.go, 1, __ATOMIC_RELAXED);
+        check(lfgo_batch_flush(r.b) == LFGO_OK, "batch flush");
+        check(inl_sum == want, "batch-inline: flush returned before the callback's effects");
+        pthread_join(t, NULL);
+    }
+    lfgo_batch_close(r.b);
+    lfgo_batch_destroy(r.b);
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -286,7 +419,8 @@ int main(int argc, char **argv)
         void (*fn)(void);
     } probes[] = {{"swg-slot", probe_swg_slot},         {"wg-park", probe_wg_park},
                   {"wg-trywait", probe_wg_trywait},     {"misuse", probe_misuse},
-                  {"batch-flush", probe_batch_flush},   {"group-cancel", probe_group_cancel}};
+                  {"batch-flush", probe_batch_flush},   {"group-cancel", probe_group_cancel},
+                  {"chan-close", probe_chan_close},     {"batch-inline", probe_batch_inline}};
     const char *which = NULL;
     for (int i = 1; i < argc; i++) {
         if (strncmp(argv[i], "--gtest_filter=", 15) == 0)
@@ -304,6 +438,7 @@ int main(int argc, char **argv)
             printf("lfgo-edges %s: ok\n", which);
             return 0;
         }
-    fprintf(stderr, "usage: lfgo-edges swg-slot|wg-park|wg-trywait|misuse|batch-flush|group-cancel [rounds]\n");
+    fprintf(stderr, "usage: lfgo-edges swg-slot|wg-park|wg-trywait|misuse|batch-flush|group-cancel|"
+                    "chan-close|batch-inline [rounds]\n");
     return 2;
 }
