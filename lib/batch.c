@@ -372,8 +372,11 @@ lfgo_status lfgo_batch_create(lfgo_batch **out, const lfgo_batch_config *cfg)
 /* Waits for the flusher thread to end (once). */
 static void join_flusher(lfgo_batch *b)
 {
-    /* acq_rel: only one caller joins; acquire pairs with nothing else. */
-    if (lfgo_atomic_xchg_at(batch_joined, &b->joined, 1u, memory_order_acq_rel) == 0)
+    /* relaxed: "exactly one joins" is the exchange's atomicity; the edge
+     * from the flusher's last callback is pthread_join's, and a caller that
+     * lost the exchange has its edge from the joiner's return (destroy's
+     * contract), not from this word. */
+    if (lfgo_atomic_xchg_at(batch_joined, &b->joined, 1u, memory_order_relaxed) == 0)
         pthread_join(b->thread, NULL);
 }
 
@@ -387,8 +390,10 @@ lfgo_status lfgo_batch_close(lfgo_batch *b)
         return LFGO_MISUSE;
     if (b->inl)
         return lfgo__binl_close(b->inl);
-    /* acq_rel: one closer wins; the others return at once. */
-    if (lfgo_atomic_xchg_at(batch_closed, &b->closed, 1u, memory_order_acq_rel) != 0)
+    /* relaxed: one closer wins by the exchange's atomicity; the others
+     * return LFGO_CLOSED at once, a status that promises no edge (the
+     * contract's edges are the winner's join and the lanes' close). */
+    if (lfgo_atomic_xchg_at(batch_closed, &b->closed, 1u, memory_order_relaxed) != 0)
         return LFGO_CLOSED;
     for (size_t i = 0; i < b->nlanes; i++)
         lfgo_chan_close(b->lane[i]);
@@ -487,9 +492,9 @@ lfgo_status lfgo_batch_reserve(lfgo_batch *b, void **slot)
     if (b->inl) {
         st = lfgo__binl_reserve(b->inl, my_lane(b), slot, &tls_res);
     } else {
-        /* acquire: a flag; the send at commit decides (it may still find
-         * the lane closed). */
-        if (lfgo_atomic_load_at(batch_reserve_closed, &b->closed, memory_order_acquire))
+        /* relaxed: a flag that orders no data; the send at commit decides
+         * (it may still find the lane closed). */
+        if (lfgo_atomic_load_at(batch_reserve_closed, &b->closed, memory_order_relaxed))
             return LFGO_CLOSED;
         *slot = tls_stage + HDR;
     }

@@ -265,7 +265,12 @@ static void seal_due(lfgo__binl *e, lane *l, uint64_t p)
 {
     uint32_t g = gen_of(p);
     while (gen_of(p) == g && cnt_of(p) && !(p & CLOSED_BIT)) {
-        /* seq_cst: one of the pos RMWs (see the claim). */
+        /* seq_cst: one of the pos RMWs (see the claim).  Its acquire half
+         * is not needed (scan_deadlines' seq_cst load of pos already took
+         * the claim chain), but the start_batch handshake relies on the
+         * next scan reading a claim CAS that precedes it in S, which with
+         * a relaxed CAS here holds by C++20's coherence rule for S, not by
+         * C11's text (as chan_sync.c's nq decrements). */
         if (lfgo_atomic_cas_weak_at(batch_inl_seal_due_cas, &l->pos, &p, next_gen(p), memory_order_seq_cst,
                                     memory_order_relaxed)) {
             seal_buf(e, buf_of(e, l, g), cnt_of(p), ST_DEADLINE);
@@ -311,10 +316,12 @@ static void *deadline_main(void *arg)
          * loop).  Read the other way round, a stop landing between the two
          * reads was a lost wake-up that hung destroy in pthread_join. */
         uint32_t w = lfgo_atomic_load_at(batch_inl_fl_load, &e->fl_word, memory_order_seq_cst);
-        /* acquire: pairs with the release store in destroy, through the
-         * word's bump if the read above saw it (the thread only has to
-         * end; no data is handed over). */
-        if (lfgo_atomic_load_at(batch_inl_stop_load, &e->stop, memory_order_acquire))
+        /* relaxed (and destroy's store): no data is handed over, the thread
+         * only has to end.  If the read above saw destroy's bump (a seq_cst
+         * RMW read by a seq_cst load: release/acquire), destroy's earlier
+         * store of stop happens-before this load whatever their order; if
+         * it did not, the park below returns on the bump. */
+        if (lfgo_atomic_load_at(batch_inl_stop_load, &e->stop, memory_order_relaxed))
             break;
         lfgo_atomic_store_at(batch_inl_idle_set, &e->fl_idle, 1u, memory_order_seq_cst);
         uint64_t due = scan_deadlines(e);
@@ -429,8 +436,8 @@ void lfgo__binl_commit(lfgo__binl *e, const lfgo__binl_res *res)
 
 lfgo_status lfgo__binl_flush(lfgo__binl *e)
 {
-    /* acquire: pairs with nothing that must be seen; a flag. */
-    if (lfgo_atomic_load_at(batch_inl_flush_closed, &e->closed, memory_order_acquire))
+    /* relaxed: a flag that orders no data; the seals decide. */
+    if (lfgo_atomic_load_at(batch_inl_flush_closed, &e->closed, memory_order_relaxed))
         return LFGO_CLOSED;
     uint32_t target[LANES_MAX];
     for (size_t i = 0; i < e->nlanes; i++)
@@ -443,15 +450,19 @@ lfgo_status lfgo__binl_flush(lfgo__binl *e)
 static void wait_all_delivered(lfgo__binl *e)
 {
     uint32_t target[LANES_MAX];
-    for (size_t i = 0; i < e->nlanes; i++) /* closed: pos no longer moves */
-        target[i] = gen_of(lfgo_atomic_load_at(batch_inl_final_pos, &e->lanes[i].pos, memory_order_seq_cst));
+    /* relaxed: closed, so pos no longer moves; the closer reads its own
+     * CLOSED seal or later, and any other caller (destroy) runs after a
+     * close that returned, which its own edge orders before these loads. */
+    for (size_t i = 0; i < e->nlanes; i++)
+        target[i] = gen_of(lfgo_atomic_load_at(batch_inl_final_pos, &e->lanes[i].pos, memory_order_relaxed));
     wait_released(e, target);
 }
 
 lfgo_status lfgo__binl_close(lfgo__binl *e)
 {
-    /* acq_rel: one closer wins; the others return at once. */
-    if (lfgo_atomic_xchg_at(batch_inl_closed, &e->closed, 1u, memory_order_acq_rel) != 0)
+    /* relaxed: one closer wins by the exchange's atomicity; the others
+     * return LFGO_CLOSED at once, a status that promises no edge. */
+    if (lfgo_atomic_xchg_at(batch_inl_closed, &e->closed, 1u, memory_order_relaxed) != 0)
         return LFGO_CLOSED;
     for (size_t i = 0; i < e->nlanes; i++)
         seal_lane(e, &e->lanes[i], ST_CLOSE, CLOSED_BIT);
@@ -537,8 +548,9 @@ void lfgo__binl_destroy(lfgo__binl *e)
 {
     lfgo__binl_close(e);
     wait_all_delivered(e); /* also after a close from inside the callback */
-    /* release: pairs with the acquire load in deadline_main. */
-    lfgo_atomic_store_at(batch_inl_stop_store, &e->stop, 1u, memory_order_release);
+    /* relaxed: deadline_main's comment; pthread_join gives the teardown's
+     * edge. */
+    lfgo_atomic_store_at(batch_inl_stop_store, &e->stop, 1u, memory_order_relaxed);
     poke_deadline_thread(e);
     pthread_join(e->thread, NULL);
     free_engine(e);

@@ -109,15 +109,20 @@ static bool is_closed(lfgo_chan *ch)
     return c;
 }
 
+/* relaxed (the three loads): a misuse check that orders no data.  On a
+ * closed channel they come after wait_for_leavers' acquire of nin (what a
+ * leaver did before its release of nin happens-before them); on an open one
+ * the caller's own edge from the last call is destroy's contract.
+ * A value read here only decides whether destroy reports misuse. */
 static bool has_blocked(lfgo_chan *ch)
 {
     lfgo__chlock_lock(&ch->lock);
     bool q = lfgo__waitq_any(&ch->sendq) || lfgo__waitq_any(&ch->recvq) ||
              lfgo__waitq_any(&ch->selq) || lfgo__sync_slot_busy(ch);
     lfgo__chlock_unlock(&ch->lock);
-    return q || lfgo_atomic_load_at(chan_blocked_nin, &ch->nin, memory_order_seq_cst) != 0 ||
-           lfgo_atomic_load_at(chan_blocked_recvnsl, &ch->recv_nsl, memory_order_seq_cst) != 0 ||
-           lfgo_atomic_load_at(chan_blocked_sendnsl, &ch->send_nsl, memory_order_seq_cst) != 0;
+    return q || lfgo_atomic_load_at(chan_blocked_nin, &ch->nin, memory_order_relaxed) != 0 ||
+           lfgo_atomic_load_at(chan_blocked_recvnsl, &ch->recv_nsl, memory_order_relaxed) != 0 ||
+           lfgo_atomic_load_at(chan_blocked_sendnsl, &ch->send_nsl, memory_order_relaxed) != 0;
 }
 
 /*
@@ -135,11 +140,13 @@ static void wait_for_leavers(lfgo_chan *ch)
         sched_yield();
 }
 
-/* Test-only (tests/test_chan_lifetime.cpp): threads counted in nin. */
+/* Test-only (tests/test_chan_lifetime.cpp): threads counted in nin.
+ * relaxed: tests poll it until their waiters are counted; what they do next
+ * is ordered by the channel's own sites. */
 uint32_t lfgo__chan_debug_waiters(lfgo_chan *ch);
 uint32_t lfgo__chan_debug_waiters(lfgo_chan *ch)
 {
-    return lfgo_atomic_load_at(chan_debug_nin, &ch->nin, memory_order_seq_cst);
+    return lfgo_atomic_load_at(chan_debug_nin, &ch->nin, memory_order_relaxed);
 }
 
 void lfgo_chan_destroy(lfgo_chan *ch)

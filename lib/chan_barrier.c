@@ -70,7 +70,9 @@ static void setup(void)
     if (k == LFGO_CHAN_BARRIER_FENCE || env_wants_fence())
         return;
     if (syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0)
-        lfgo_atomic_store_at(chan_barrier_mode_set, &lfgo__chan_asym, 1u, memory_order_seq_cst);
+        /* relaxed: inside pthread_once, which orders it before every
+         * later load of the flag (see the heavy barrier's load). */
+        lfgo_atomic_store_at(chan_barrier_mode_set, &lfgo__chan_asym, 1u, memory_order_relaxed);
 #else
     (void)k;
     (void)env_wants_fence;
@@ -119,9 +121,9 @@ lfgo_chan_barrier lfgo_chan_get_barrier(void)
         return k;
     /* Fixed by a setup that may still be registering: pthread_once returns
      * once it has finished, and orders its store of lfgo__chan_asym before
-     * this load. */
+     * this load, so relaxed reads the final value. */
     lfgo__chan_barrier_init();
-    return lfgo_atomic_load_at(chan_barrier_mode_get, &lfgo__chan_asym, memory_order_seq_cst)
+    return lfgo_atomic_load_at(chan_barrier_mode_get, &lfgo__chan_asym, memory_order_relaxed)
                ? LFGO_CHAN_BARRIER_MEMBARRIER
                : LFGO_CHAN_BARRIER_FENCE;
 }

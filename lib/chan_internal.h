@@ -229,8 +229,12 @@ static inline bool lfgo__kind_enter(lfgo_chan *ch, int side, const char *func)
     if (!lfgo__kind_single(ch, side))
         return true;
     uintptr_t none = 0, me = lfgo__kind_me();
+    /* relaxed (and chan.kind.drop): telling a second thread inside the side
+     * from a hand-over needs only the CAS's atomicity; a hand-over of a
+     * single side needs a happens-before edge of its own anyway (its
+     * relaxed index stores rely on it), and that edge orders side_depth. */
     if (lfgo_atomic_cas_strong_at(chan_kind_take, &ch->side_owner[side], &none, me,
-                                  memory_order_seq_cst, memory_order_seq_cst) ||
+                                  memory_order_relaxed, memory_order_relaxed) ||
         none == me) {
         ch->side_depth[side]++;
         return true;
@@ -245,7 +249,7 @@ static inline void lfgo__kind_leave(lfgo_chan *ch, int side)
 {
     if (lfgo__kind_single(ch, side) && --ch->side_depth[side] == 0)
         lfgo_atomic_store_at(chan_kind_drop, &ch->side_owner[side], (uintptr_t)0,
-                             memory_order_seq_cst);
+                             memory_order_relaxed);
 }
 #else
 static inline bool lfgo__kind_enter(lfgo_chan *ch, int side, const char *func)

@@ -96,7 +96,9 @@ static void wake_everyone(lfgo_chan *ch, lfgo__word *ev)
 /* Close: bump the epoch, clear the bit, wake everyone. */
 static void ev_close(lfgo_chan *ch, lfgo__word *ev)
 {
-    uint32_t v = lfgo_atomic_load_at(chan_ev_close_load, ev, memory_order_seq_cst);
+    /* relaxed: only the CAS's first guess; the CAS rereads and carries the
+     * order. */
+    uint32_t v = lfgo_atomic_load_at(chan_ev_close_load, ev, memory_order_relaxed);
     while (!lfgo_atomic_cas_weak_at(chan_ev_close_cas, ev, &v, (v + 2u) & ~1u,
                                     memory_order_seq_cst, memory_order_seq_cst))
         ;
@@ -127,7 +129,11 @@ static void ev_wake(lfgo_chan *ch, lfgo__word *ev, LFGO_ATOMIC(uint32_t) *nsl, s
             notify_selects(ch);
         return;
     }
-    uint32_t v = lfgo_atomic_load_at(chan_ev_clear_load, ev, memory_order_seq_cst);
+    /* relaxed: the CAS's first guess.  It reads the bit wake_check saw or a
+     * later value (coherence); a later value without the bit means another
+     * waker's CAS cleared it, and that waker rereads nsl after its clear, so
+     * the store-buffering argument is its, not ours. */
+    uint32_t v = lfgo_atomic_load_at(chan_ev_clear_load, ev, memory_order_relaxed);
     while ((v & 1u) && !lfgo_atomic_cas_weak_at(chan_ev_clear_cas, ev, &v, (v + 2u) & ~1u,
                                                 memory_order_seq_cst, memory_order_seq_cst))
         ;

@@ -308,6 +308,12 @@ void lfgo__sync_select_enter(lfgo_chan *ch)
     lfgo_atomic_fetch_add_at(chan_sync_nq_sel_add, &ch->nq, 1u, memory_order_seq_cst);
 }
 
+/* seq_cst (this and the locked path's two decrements of nq), although only
+ * the increment is half of the Dekker pair (a decrement is a queuer that
+ * has left; a waiter that reads it needs nothing from it): with relaxed
+ * decrements, that a waiter's seq_cst load after another queuer's seq_cst
+ * increment in the single order S reads it or a later value follows from
+ * C++20's coherence rule for S (P0668), which C11's text does not state. */
 void lfgo__sync_select_leave(lfgo_chan *ch)
 {
     lfgo_atomic_fetch_sub_at(chan_sync_nq_sel_sub, &ch->nq, 1u, memory_order_seq_cst);
@@ -389,7 +395,7 @@ static lfgo_status locked_op(lfgo_chan *ch, void *elem, bool send,
     lfgo_status st = send ? lfgo__sync_send_locked(ch, elem, NULL, &wk)
                           : lfgo__sync_recv_locked(ch, elem, NULL, &wk);
     if (st != LFGO_WOULDBLOCK || try_only || lfgo__deadline_passed(deadline)) {
-        if (!try_only)
+        if (!try_only) /* seq_cst: see lfgo__sync_select_leave */
             lfgo_atomic_fetch_sub_at(chan_sync_nq_sub_now, &ch->nq, 1u, memory_order_seq_cst);
         lfgo__chlock_unlock(&ch->lock);
         lfgo__wakes_run(&wk);
@@ -402,6 +408,7 @@ static lfgo_status locked_op(lfgo_chan *ch, void *elem, bool send,
     lfgo__waitq_push(q, &w);
     lfgo__chlock_unlock(&ch->lock);
     st = wait_record(ch, q, &w, deadline);
+    /* seq_cst: see lfgo__sync_select_leave. */
     lfgo_atomic_fetch_sub_at(chan_sync_nq_sub_waited, &ch->nq, 1u, memory_order_seq_cst);
     return st;
 }

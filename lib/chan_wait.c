@@ -4,10 +4,25 @@
  * unlock, and the channel slow-path lock (see chan_wait.h for the protocol).
  * Calls only the parking layer (park.h).
  *
- * Every atomic access here is seq_cst but the queues' change counts (see
- * bump): these are slow paths (a thread is about to wait, or is completing a
- * waiting one), and seq_cst keeps the "both sides on one RMW" argument free
- * of special cases.
+ * Orders.  The sel word: every change is an RMW, so "exactly one of claim
+ * and cancel wins" and "a PARKED bit is seen by whoever changes the word
+ * next" hold at any order (atomicity; the futex compares the word).  The
+ * edges the owner needs come from three places:
+ *  - finish (seq_cst, a release) and the owner's lfgo__sel_word (seq_cst, an
+ *    acquire), through which every owner path reads DONE before it reads
+ *    `chosen`, `status` or the value copied into its buffer;
+ *  - note (release): block_once's snapshot `seen` (lfgo__sel_word) may read
+ *    a note, and then its ring check must see what the notifier published;
+ *  - the channel lock: it publishes the record (and init's WAITING) to a
+ *    partner that claims under it; and an owner that read a note from the
+ *    waiting load, or cancelled, takes every case's lock in unregister
+ *    before it looks at a channel again.  Its critical section there cannot
+ *    precede the notifier's (it read the note, written under the lock), so
+ *    what the notifier published happens-before that next look.
+ * Hence relaxed for init, claim, cancel, the waiting load and the PARKED
+ * RMW.  The rest here (finish, lfgo__sel_word, the lock, lfgo__waitq_ver) is
+ * seq_cst: slow paths, where it keeps those arguments free of special cases.
+ * The queues' change counts: see bump.
  */
 #include "chan_wait.h"
 
@@ -69,8 +84,9 @@ void lfgo__waitq_notify_all(lfgo__waitq *q, lfgo__wakes *wk)
 {
     for (lfgo__waiter *w = q->list.head; w; w = w->next) {
         lfgo__sel *s = w->sel;
+        /* release: the file comment (block_once's `seen`). */
         uint32_t old =
-            lfgo_atomic_fetch_add_at(chan_sel_note, &s->word, LFGO__SEL_NOTE, memory_order_seq_cst);
+            lfgo_atomic_fetch_add_at(chan_sel_note, &s->word, LFGO__SEL_NOTE, memory_order_release);
         if (old & LFGO__SEL_PARKED)
             lfgo__wakes_word(wk, &s->word);
     }
@@ -111,7 +127,8 @@ void lfgo__wakes_run(lfgo__wakes *wk)
 
 void lfgo__sel_init(lfgo__sel *s)
 {
-    lfgo_atomic_store_at(chan_sel_init, &s->word, LFGO__SEL_WAITING, memory_order_seq_cst);
+    /* relaxed: the lock under which the record is queued publishes it. */
+    lfgo_atomic_store_at(chan_sel_init, &s->word, LFGO__SEL_WAITING, memory_order_relaxed);
     s->chosen = 0;
     s->status = LFGO_OK;
 }
@@ -121,22 +138,23 @@ uint32_t lfgo__sel_word(lfgo__sel *s)
     return lfgo_atomic_load_at(chan_sel_word, &s->word, memory_order_seq_cst);
 }
 
+/* relaxed (claim and cancel, load and CAS): the file comment. */
 bool lfgo__sel_claim(lfgo__sel *s)
 {
-    uint32_t w = lfgo_atomic_load_at(chan_sel_claim_load, &s->word, memory_order_seq_cst);
+    uint32_t w = lfgo_atomic_load_at(chan_sel_claim_load, &s->word, memory_order_relaxed);
     while ((w & LFGO__SEL_STATE) == LFGO__SEL_WAITING)
         if (lfgo_atomic_cas_weak_at(chan_sel_claim_cas, &s->word, &w, w | LFGO__SEL_BUSY,
-                                    memory_order_seq_cst, memory_order_seq_cst))
+                                    memory_order_relaxed, memory_order_relaxed))
             return true;
     return false;
 }
 
 bool lfgo__sel_cancel(lfgo__sel *s)
 {
-    uint32_t w = lfgo_atomic_load_at(chan_sel_cancel_load, &s->word, memory_order_seq_cst);
+    uint32_t w = lfgo_atomic_load_at(chan_sel_cancel_load, &s->word, memory_order_relaxed);
     while ((w & LFGO__SEL_STATE) == LFGO__SEL_WAITING)
         if (lfgo_atomic_cas_weak_at(chan_sel_cancel_cas, &s->word, &w, w | LFGO__SEL_CANCELLED,
-                                    memory_order_seq_cst, memory_order_seq_cst))
+                                    memory_order_relaxed, memory_order_relaxed))
             return true;
     return false;
 }
@@ -158,18 +176,21 @@ static bool still(uint32_t w, uint32_t seen)
     return (w & LFGO__SEL_STATE) != LFGO__SEL_DONE && (w & ~LFGO__SEL_PARKED) == (seen & ~LFGO__SEL_PARKED);
 }
 
+/* relaxed (the load and the PARKED RMW): the file comment; a caller that
+ * goes on to read what a partner wrote first reads DONE in
+ * lfgo__sel_wait_done. */
 uint32_t lfgo__sel_wait(lfgo__sel *s, uint32_t seen, const struct timespec *deadline)
 {
     lfgo__spinner sp = LFGO__SPINNER_INIT;
     uint32_t w;
-    while (still(w = lfgo_atomic_load_at(chan_sel_wait_load, &s->word, memory_order_seq_cst),
+    while (still(w = lfgo_atomic_load_at(chan_sel_wait_load, &s->word, memory_order_relaxed),
                  seen)) {
         if (lfgo__deadline_passed(deadline))
             break;
         if (lfgo__spin(&sp))
             continue;
         w = lfgo_atomic_fetch_or_at(chan_sel_wait_park, &s->word, LFGO__SEL_PARKED,
-                                    memory_order_seq_cst) |
+                                    memory_order_relaxed) |
             LFGO__SEL_PARKED;
         if (still(w, seen))
             lfgo__park_wait(&s->word, w, deadline);

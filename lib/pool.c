@@ -429,16 +429,31 @@ static void maybe_exit(lfgo_pool *p, uint32_t v)
     }
 }
 
+/* The announce's order.  Normal builds: relaxed, because the seq_cst fence
+ * after it is the worker's half of the handshake (fence against
+ * notify_fenced's fence: either the submitter's load of idle after its fence
+ * reads this announce or a later RMW, all of which keep our PARKED, or our
+ * loads after our fence see its push).  TSan builds (no fences): the announce
+ * and notify_fenced's seq_cst RMW of idle are both RMWs, so one reads the
+ * other; if ours reads its (or a later RMW of its release sequence), acquire
+ * makes its push visible to work_visible below.  Nothing is released: the
+ * submitter reads no data of ours. */
+#if defined(LFGO_TSAN)
+#define LFGO__ANNOUNCE_ORD memory_order_acquire
+#else
+#define LFGO__ANNOUNCE_ORD memory_order_relaxed
+#endif
+
 /* Announce, look once more, sleep until woken. */
 static void park(lfgo_pool *p)
 {
     /* acquire: pairs with wake_one's release increment: if we read it, the
      * job behind it is visible to the check below and we do not sleep. */
     uint32_t seq = lfgo_atomic_load_at(pool_park_wake, &p->wake, memory_order_acquire);
-    /* seq_cst, then the fence: the worker's half of the handshake.  Under
-     * TSan the RMW alone pairs with notify_fenced's RMW on the same word. */
+    /* The announce, then the fence: the worker's half of the handshake
+     * (LFGO__ANNOUNCE_ORD above). */
     uint32_t v = lfgo_atomic_fetch_add_at(pool_park_announce, &p->idle, PARKED_ONE,
-                                          memory_order_seq_cst) + PARKED_ONE;
+                                          LFGO__ANNOUNCE_ORD) + PARKED_ONE;
 #if !defined(LFGO_TSAN)
     lfgo_atomic_fence_at(pool_park_fence, memory_order_seq_cst);
 #endif

@@ -172,10 +172,12 @@ static lfgo_status wait_slow(lfgo_wg *wg, const struct timespec *deadline)
     /* Spin before registering: a release that comes while we spin finds the
      * waiter bit clear and makes no FUTEX_WAKE.  (Missing a zero that a new
      * add() hides at once only means waiting for the next one, as Go's Wait
-     * does when its CAS lands after such an add.)  acquire: pairs with the
-     * zeroing done()'s release, as in register_waiter. */
+     * does when its CAS lands after such an add.)  relaxed: the spin only
+     * decides when to stop spinning; register_waiter's acquire load (or
+     * failing CAS) comes next and is what a return reads "over" from, so it
+     * pairs with the zeroing done()'s release for the wait. */
     lfgo__spinner sp = LFGO__SPINNER_INIT;
-    while (!is_over(lfgo_atomic_load_at(wg_wait_spin, &wg->state, memory_order_acquire)))
+    while (!is_over(lfgo_atomic_load_at(wg_wait_spin, &wg->state, memory_order_relaxed)))
         if (!lfgo__spin(&sp) || lfgo__deadline_passed(deadline))
             break;
     uint32_t low;
