@@ -12,7 +12,7 @@
  *   xs        unbuffered: the exchange slot's state and value
  *   recv_ev   eventcount receivers sleep on (producers read it per item)
  *   send_ev   eventcount senders sleep on (consumers read it per item)
- *   tail      producer index << 1 | closed bit
+ *   tail      producer index << 1 | closed bit; SPSC: the producer's tail_free
  *   head      consumer index
  *   ring      cap slots of {seq, value}, stride = 8 + elem_size rounded to 8
  * An eventcount word is (epoch << 1) | waiter bit; its count (recv_nsl,
@@ -86,6 +86,9 @@ struct lfgo_chan {
     _Alignas(LFGO_CACHELINE) lfgo__word send_ev;
     LFGO_ATOMIC(uint32_t) send_nsl;
     _Alignas(LFGO_CACHELINE) LFGO_ATOMIC(uint64_t) tail;
+    /* SPSC only, the producer's own: every position below it is known free
+     * for its lap (the look ahead, chan_ring.c). */
+    LFGO_ATOMIC(uint64_t) tail_free;
     _Alignas(LFGO_CACHELINE) LFGO_ATOMIC(uint64_t) head;
     _Alignas(LFGO_CACHELINE) unsigned char ring[];
 };
@@ -108,6 +111,8 @@ static inline bool lfgo__chan_multi_prod(const lfgo_chan *ch)
 {
     return ch->kind == LFGO_CHAN_MPMC || ch->kind == LFGO_CHAN_MPSC;
 }
+
+static inline bool lfgo__chan_spsc(const lfgo_chan *ch) { return ch->kind == LFGO_CHAN_SPSC; }
 
 static inline bool lfgo__chan_multi_cons(const lfgo_chan *ch)
 {

@@ -30,6 +30,14 @@
  *  - A receiver that finds its slot not ready returns LFGO_CLOSED only if
  *    tail is closed and its final position equals head: every position below
  *    it was claimed before the close and will be (or was) published.
+ *  - SPSC look ahead: the producer keeps tail_free, every position below
+ *    which is free for its lap, and writes those slots without reading
+ *    their seq.  It learns it from one slot further on (spsc_room_ahead):
+ *    the one consumer frees slots in position order, so seeing that slot
+ *    free (acquire) also orders the consumer's reads of every slot before
+ *    it ahead of our writes.  So the producer reads a line the consumer
+ *    wrote once per `ahead` slots instead of once per slot, and not the
+ *    line the consumer is emptying (docs/design.md, "SPSC look ahead").
  *  - Sleepers: a thread that must wait counts itself in the eventcount's
  *    waiter count (recv_nsl / send_nsl), sets bit 0 of the eventcount it
  *    sleeps on (recv_ev for receivers, send_ev for senders), runs the heavy
@@ -172,6 +180,54 @@ static lfgo_status ring_empty(lfgo_chan *ch, uint64_t h)
     return ((t & 1u) && (t >> 1) == h) ? LFGO_CLOSED : LFGO_WOULDBLOCK;
 }
 
+/* ------------------------------------------------------------ SPSC look ahead */
+
+#ifndef LFGO__SPSC_AHEAD_MAX
+#define LFGO__SPSC_AHEAD_MAX 32u
+#endif
+
+/* How far the producer looks: an eighth of the ring, at most
+ * LFGO__SPSC_AHEAD_MAX; 0 (no look ahead) below 64 slots. */
+static inline uint64_t spsc_ahead(const lfgo_chan *ch)
+{
+    if (ch->cap < 64u)
+        return 0;
+    uint64_t a = ch->cap >> 3;
+    return a < LFGO__SPSC_AHEAD_MAX ? a : LFGO__SPSC_AHEAD_MAX;
+}
+
+/* relaxed (load and store): tail_free is the single producer's own, like
+ * the relaxed tail it sits beside; a hand-over of the sending side between
+ * threads needs a happens-before edge anyway (the kind contract). */
+static inline uint64_t spsc_known_free(lfgo_chan *ch)
+{
+    return lfgo_atomic_load_at(chan_ring_spsc_free_load, &ch->tail_free, memory_order_relaxed);
+}
+
+/* True if the producer at position p may write without reading its slot's
+ * seq: p is below tail_free, or the slot `ahead` positions on is free for
+ * its lap, which then becomes the new bound.  False: read the seq. */
+static bool spsc_room_ahead(lfgo_chan *ch, uint64_t p)
+{
+    if (p < spsc_known_free(ch))
+        return true;
+    uint64_t ahead = spsc_ahead(ch);
+    if (!ahead)
+        return false;
+    uint64_t q = p + ahead;
+    /* acquire: pairs with the consumer's release of this slot's seq
+     * (chan.ring.consume); the one consumer emptied every slot before it
+     * earlier in its own order, so this orders those reads too before our
+     * writes to positions p..q. */
+    if (lfgo_atomic_load_at(chan_ring_spsc_ahead_seq, &slot_at(ch, q)->seq,
+                            memory_order_acquire) != 2u * q)
+        return false;
+    lfgo_atomic_store_at(chan_ring_spsc_free_store, &ch->tail_free, q + 1u, memory_order_relaxed);
+    return true;
+}
+
+/* ------------------------------------------------------------ claims */
+
 /* Claims a producer position; NULL with *st set if full or closed. */
 static struct lfgo__slot *claim_send(lfgo_chan *ch, uint64_t *posp, lfgo_status *st)
 {
@@ -184,11 +240,13 @@ static struct lfgo__slot *claim_send(lfgo_chan *ch, uint64_t *posp, lfgo_status 
             return NULL;
         }
         struct lfgo__slot *s = slot_at(ch, t >> 1);
-        /* acquire: pairs with the release of seq by the consumer that
-         * emptied this slot one lap ago, so our write cannot race its read. */
-        int64_t d = (int64_t)(lfgo_atomic_load_at(chan_ring_send_seq, &s->seq,
-                                                  memory_order_acquire) -
-                              (t & ~(uint64_t)1));
+        int64_t d = 0; /* SPSC, known free (the look ahead) */
+        if (!lfgo__chan_spsc(ch) || !spsc_room_ahead(ch, t >> 1))
+            /* acquire: pairs with the release of seq by the consumer that
+             * emptied this slot one lap ago, so our write cannot race its
+             * read. */
+            d = (int64_t)(lfgo_atomic_load_at(chan_ring_send_seq, &s->seq, memory_order_acquire) -
+                          (t & ~(uint64_t)1));
         if (d == 0 && !lfgo__chan_multi_prod(ch)) {
             /* relaxed: single producer; tail is read only for close and len. */
             lfgo_atomic_store_at(chan_ring_send_claim_store, &ch->tail, t + 2u,
