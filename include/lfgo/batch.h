@@ -247,8 +247,10 @@ LFGO_API lfgo_status lfgo_batch_flush(lfgo_batch *b);
 LFGO_API lfgo_status lfgo_batch_close(lfgo_batch *b);
 
 /* Closes (if needed), waits for the flusher, frees.  Not from the callback.
- * Lifetime: any thread may destroy as soon as lfgo_batch_close has returned
- * (on any thread), once no add(), reserve/commit or flush() call is still
+ * Lifetime: any thread may destroy as soon as the lfgo_batch_close call that
+ * returned LFGO_OK has returned (on any thread; a later close returns
+ * LFGO_CLOSED at once, possibly before that one is done, so its return is
+ * not enough), once no add(), reserve/commit or flush() call is still
  * running (inline: an add() may still be delivering others' batches): an add()
  * that was blocked on a full lane when the batcher closed returns
  * LFGO_CLOSED, and the caller must let it return first (join the adders, or
