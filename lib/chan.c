@@ -109,17 +109,19 @@ static bool is_closed(lfgo_chan *ch)
     return c;
 }
 
-/* relaxed (the three loads): a misuse check that orders no data.  On a
- * closed channel they come after wait_for_leavers' acquire of nin (what a
- * leaver did before its release of nin happens-before them); on an open one
- * the caller's own edge from the last call is destroy's contract.
- * A value read here only decides whether destroy reports misuse. */
+/* Destroy's misuse check: is a thread still waiting in the channel? */
 static bool has_blocked(lfgo_chan *ch)
 {
     lfgo__chlock_lock(&ch->lock);
     bool q = lfgo__waitq_any(&ch->sendq) || lfgo__waitq_any(&ch->recvq) ||
              lfgo__waitq_any(&ch->selq) || lfgo__sync_slot_busy(ch);
     lfgo__chlock_unlock(&ch->lock);
+    /* relaxed (the three loads): they pair with nothing, since a value read
+     * here only decides whether destroy reports misuse and orders no data.
+     * On a closed channel they come after wait_for_leavers' acquire of nin
+     * (chan.destroy.nin, pairing with each leaver's release, chan.nin.leave),
+     * so a waiter that has left reads as gone; on an open one the caller's
+     * own edge from the last call is destroy's contract. */
     return q || lfgo_atomic_load_at(chan_blocked_nin, &ch->nin, memory_order_relaxed) != 0 ||
            lfgo_atomic_load_at(chan_blocked_recvnsl, &ch->recv_nsl, memory_order_relaxed) != 0 ||
            lfgo_atomic_load_at(chan_blocked_sendnsl, &ch->send_nsl, memory_order_relaxed) != 0;

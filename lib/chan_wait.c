@@ -151,6 +151,12 @@ bool lfgo__sel_claim(lfgo__sel *s)
 
 bool lfgo__sel_cancel(lfgo__sel *s)
 {
+    /* relaxed (load and CAS), as lfgo__sel_claim: they pair with nothing.
+     * Claim and cancel are RMWs of one word, so exactly one wins by
+     * atomicity; an owner that loses to a claim reads the partner's writes
+     * only after lfgo__sel_wait_done's seq_cst load sees DONE (chan.sel.word
+     * against the finish), and the partner read our record under the lock
+     * that queued it. */
     uint32_t w = lfgo_atomic_load_at(chan_sel_cancel_load, &s->word, memory_order_relaxed);
     while ((w & LFGO__SEL_STATE) == LFGO__SEL_WAITING)
         if (lfgo_atomic_cas_weak_at(chan_sel_cancel_cas, &s->word, &w, w | LFGO__SEL_CANCELLED,
@@ -176,19 +182,23 @@ static bool still(uint32_t w, uint32_t seen)
     return (w & LFGO__SEL_STATE) != LFGO__SEL_DONE && (w & ~LFGO__SEL_PARKED) == (seen & ~LFGO__SEL_PARKED);
 }
 
-/* relaxed (the load and the PARKED RMW): the file comment; a caller that
- * goes on to read what a partner wrote first reads DONE in
- * lfgo__sel_wait_done. */
 uint32_t lfgo__sel_wait(lfgo__sel *s, uint32_t seen, const struct timespec *deadline)
 {
     lfgo__spinner sp = LFGO__SPINNER_INIT;
     uint32_t w;
+    /* relaxed: pairs with nothing; it only decides whether to keep waiting.
+     * A DONE seen here is read again by lfgo__sel_wait_done (seq_cst, the
+     * acquire of the finish) before the owner reads what the partner wrote;
+     * a note seen here sends the owner through unregister, whose channel
+     * locks order the notifier's publish before its next look. */
     while (still(w = lfgo_atomic_load_at(chan_sel_wait_load, &s->word, memory_order_relaxed),
                  seen)) {
         if (lfgo__deadline_passed(deadline))
             break;
         if (lfgo__spin(&sp))
             continue;
+        /* relaxed: PARKED against finish and note is "both on one RMW"
+         * (atomicity; the futex compares the word), as the load above. */
         w = lfgo_atomic_fetch_or_at(chan_sel_wait_park, &s->word, LFGO__SEL_PARKED,
                                     memory_order_relaxed) |
             LFGO__SEL_PARKED;

@@ -208,24 +208,34 @@ static void probe_misuse(void)
  * (batch.flush.ack) -> flush()'s load (batch.flush.wait). */
 static long flushed_sum;
 
-static void batch_fn(void *user, const void *items, size_t n)
+/* The batch probes' callback: adds the items (longs) into the plain long at
+ * `user`, which the probe then reads. */
+static void sum_fn(void *user, const void *items, size_t n)
 {
-    (void)user;
+    long *sum = user;
     const long *v = items;
     for (size_t i = 0; i < n; i++)
-        flushed_sum += v[i];
+        *sum += v[i];
 }
 
-static void probe_batch_flush(void)
+/* A batcher of longs that flushes only on demand (1000 items, 60 s). */
+static lfgo_batch_config sum_config(lfgo_batch_policy policy, long *sum)
 {
-    lfgo_batch *b;
     lfgo_batch_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.item_size = sizeof(long);
     cfg.max_items = 1000;
     cfg.max_delay_ns = 60LL * 1000000000;
-    cfg.fn = batch_fn;
-    cfg.policy = LFGO_BATCH_BLOCK;
+    cfg.fn = sum_fn;
+    cfg.user = sum;
+    cfg.policy = policy;
+    return cfg;
+}
+
+static void probe_batch_flush(void)
+{
+    lfgo_batch *b;
+    lfgo_batch_config cfg = sum_config(LFGO_BATCH_BLOCK, &flushed_sum);
     check(lfgo_batch_create(&b, &cfg) == LFGO_OK, "batch create");
     long want = 0;
     for (long i = 0; i < rounds; i++) {
@@ -361,14 +371,6 @@ struct inl_round {
 };
 static long inl_sum;
 
-static void inl_fn(void *user, const void *items, size_t n)
-{
-    (void)user;
-    const long *v = items;
-    for (size_t i = 0; i < n; i++)
-        inl_sum += v[i];
-}
-
 static void *inl_helper(void *arg)
 {
     struct inl_round *r = arg;
@@ -385,13 +387,7 @@ static void *inl_helper(void *arg)
 
 static void probe_batch_inline(void)
 {
-    lfgo_batch_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.item_size = sizeof(long);
-    cfg.max_items = 1000;
-    cfg.max_delay_ns = 60LL * 1000000000;
-    cfg.fn = inl_fn;
-    cfg.policy = LFGO_BATCH_INLINE_BLOCK;
+    lfgo_batch_config cfg = sum_config(LFGO_BATCH_INLINE_BLOCK, &inl_sum);
     struct inl_round r;
     check(lfgo_batch_create(&r.b, &cfg) == LFGO_OK, "batch create");
     long want = 0;
