@@ -180,7 +180,7 @@ static int slot_recv_wait(lfgo_chan *ch, uint64_t v0, void *out, const struct ti
         if (xs_cas(ch, &v, next_empty(mine)))
             return X_SLOW;
     }
-    lfgo__spinner sp = LFGO__SPINNER_INIT;
+    lfgo__spinner sp = LFGO__SPINNER_FINE_INIT;
     for (;;) {
         uint64_t v = xs_load(ch);
         unsigned m = mode_of(v);
@@ -230,7 +230,7 @@ static int slot_send_wait(lfgo_chan *ch, uint64_t v0, const void *elem,
         if (xs_cas(ch, &v, next_empty(mine)))
             return X_SLOW;
     }
-    lfgo__spinner sp = LFGO__SPINNER_INIT;
+    lfgo__spinner sp = LFGO__SPINNER_FINE_INIT;
     for (;;) {
         v = xs_load(ch);
         if (gen_of(v) != gen_of(mine))

@@ -184,7 +184,7 @@ static bool still(uint32_t w, uint32_t seen)
 
 uint32_t lfgo__sel_wait(lfgo__sel *s, uint32_t seen, const struct timespec *deadline)
 {
-    lfgo__spinner sp = LFGO__SPINNER_INIT;
+    lfgo__spinner sp = LFGO__SPINNER_FINE_INIT;
     uint32_t w;
     /* relaxed: pairs with nothing; it only decides whether to keep waiting.
      * A DONE seen here is read again by lfgo__sel_wait_done (seq_cst, the

@@ -72,9 +72,17 @@ LFGO_API bool lfgo__deadline_passed(const struct timespec *deadline);
  */
 typedef struct lfgo__spinner {
     uint32_t round;
+    uint32_t fine; /* nonzero: look after every PAUSE (LFGO__SPINNER_FINE_INIT) */
 } lfgo__spinner;
 
-#define LFGO__SPINNER_INIT {0}
+#define LFGO__SPINNER_INIT {0, 0}
+/* For a waiter that exactly one partner releases, with one write to a word
+ * only the two of them touch (the unbuffered exchange slot, a waiter's own
+ * record): the same 63 PAUSEs, but a look after each instead of backing off
+ * to 32 between looks, so the partner's write is seen within one PAUSE and
+ * not up to ~0.8 us later.  Ring waiters keep the backoff: a receiver that
+ * polls a slot the producer is filling only pulls the line back and forth. */
+#define LFGO__SPINNER_FINE_INIT {0, 1}
 
 bool lfgo__spin(lfgo__spinner *s);
 

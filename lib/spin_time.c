@@ -6,7 +6,8 @@
  * The budget is chosen from measurements on the project machine; the numbers
  * and the program that reproduces them are in docs/design.md ("Spin budget").
  * PAUSE rounds back off exponentially (1, 2, 4, ... up to 32 PAUSEs per round)
- * so that a spinner polls the shared line less often the longer it waits.
+ * so that a spinner polls the shared line less often the longer it waits;
+ * a waiter that exactly one partner releases looks after every PAUSE.
  */
 #include <errno.h>
 #include <sched.h>
@@ -23,20 +24,28 @@
 #define LFGO__SPIN_YIELDS 16u /* then this many sched_yield() calls */
 #endif
 
+/* The fine schedule (LFGO__SPINNER_FINE_INIT): the same 63 PAUSEs, with a
+ * look after every one, for a waiter that one partner releases; its reason
+ * and figures are in docs/design.md ("Spin budget", "One partner"). */
+#ifndef LFGO__SPIN_FINE_ROUNDS
+#define LFGO__SPIN_FINE_ROUNDS 63u
+#endif
+
 bool lfgo__spin(lfgo__spinner *s)
 {
     uint32_t r = s->round++;
-    if (r < LFGO__SPIN_PAUSES) {
-        uint32_t n = 1u << (r < 5 ? r : 5);
+    uint32_t pauses = s->fine ? LFGO__SPIN_FINE_ROUNDS : LFGO__SPIN_PAUSES;
+    if (r < pauses) {
+        uint32_t n = s->fine ? 1u : 1u << (r < 5 ? r : 5);
         for (uint32_t i = 0; i < n; i++)
             lfgo_cpu_relax();
         return true;
     }
-    if (r < LFGO__SPIN_PAUSES + LFGO__SPIN_YIELDS) {
+    if (r < pauses + LFGO__SPIN_YIELDS) {
         sched_yield();
         return true;
     }
-    s->round = LFGO__SPIN_PAUSES + LFGO__SPIN_YIELDS; /* stay exhausted */
+    s->round = pauses + LFGO__SPIN_YIELDS; /* stay exhausted */
     return false;
 }
 
