@@ -23,7 +23,8 @@
 //              --full); ns per pair.  Against lfgo_swg (add/done) and the
 //              twin; the Go peer is bench/go/chan.go.
 // Impls: lfgo, lfgo_fence (lfgo with LFGO_CHAN_BARRIER_FENCE's handshake:
-// spsc, mpmc_2p2c, pingpong, pingpong_buf1), twin, ck (ck_ring, spin then yield), urcu (wfcqueue, polling),
+// spsc, mpmc_2p2c, pingpong, pingpong_buf1), lfgo_mpmc (spsc only: an
+// lfgo channel of the MPMC kind used 1:1), twin, ck (ck_ring, spin then yield), urcu (wfcqueue, polling),
 // floor (pingpong: the bare spin handoff; mpmc: a spinning Vyukov ring,
 // bench/chan/floor.c), dpdk_sp_sc / dpdk_mp_mc / dpdk_hts / dpdk_rts (DPDK
 // rte_ring, bench/chan/dpdk.c), aq_optimist (atomic_queue's AtomicQueue
@@ -95,6 +96,16 @@ struct LfgoQ {
     ~LfgoQ() { lfgo_chan_destroy(c); }
     bool send(size_t, uint64_t v) { return lfgo_chan_send(c, &v) == LFGO_OK; }
     bool recv(uint64_t *v) { return lfgo_chan_recv(c, v) == LFGO_OK; }
+};
+
+// The MPMC kind used by one producer and one consumer (issue 12 part 2:
+// what the kind hint buys), row spsc/lfgo_mpmc.
+struct LfgoMpmcQ : LfgoQ {
+    LfgoMpmcQ(size_t cap, int p, int n, size_t e, int64_t d) : LfgoQ(cap, p, n, e, d)
+    {
+        lfgo_chan_destroy(c);
+        lfgo_chan_create(&c, 8, cap, LFGO_CHAN_MPMC);
+    }
 };
 
 struct TwinQ {
@@ -677,6 +688,7 @@ void pingpong_floor(benchmark::State &st)
 
 LFGO_BENCH(spsc<LfgoQ>, "spsc", "lfgo")->Iterations(1);
 LFGO_BENCH((spsc<LfgoQ, true>), "spsc", "lfgo_fence")->Iterations(1);
+LFGO_BENCH(spsc<LfgoMpmcQ>, "spsc", "lfgo_mpmc")->Iterations(1);
 LFGO_BENCH(spsc<TwinQ>, "spsc", "twin")->Iterations(1);
 #if LFGO_BENCH_HAVE_CK
 LFGO_BENCH(spsc<CkQ>, "spsc", "ck")->Iterations(1);

@@ -70,6 +70,7 @@ TARGETS += [
      "spsc_burst32/lfgo <= 1.25 x dpdk_sp_sc burst"),
     ("12", "mpmc_2p2c_many32/lfgo", "<=", 1 / 3, "mpmc_2p2c/lfgo",
      "mpmc_2p2c_many32/lfgo >= 3x faster per item than single calls"),
+    ("12", "spsc/lfgo_mpmc", "<=", 1.2, "spsc/lfgo", "spsc/lfgo_mpmc (MPMC kind, 1 producer, 1 consumer) <= 1.2 x spsc/lfgo"),
     ("12", "mutex_4t/lfgo", "<=", 0.18, "mutex_4t/twin", "mutex_4t/lfgo <= 0.18 x twin"),
     ("12", "mutex_8t/lfgo", "<=", 0.25, "mutex_8t/twin", "mutex_8t/lfgo <= 0.25 x twin"),
     ("14", "mpmc_2p2c/lfgo", "<=", 1.5, "mpmc_2p2c/floor", "mpmc_2p2c/lfgo <= 1.5 x floor"),
