@@ -24,12 +24,14 @@
 #include <lfgo/wg.h>
 
 #include "chan_impl.hpp"
+#include "support/thread_cpu.hpp"
 #include "support/watchdog.hpp"
 
 using namespace std::chrono_literals;
 using lfgo_test::kBudget;
 using lfgo_test::scaled;
 using lfgo_test::Watchdog;
+using lfgo_test::thread_cpu_ms;
 
 namespace {
 
@@ -543,16 +545,6 @@ TYPED_TEST(GoFidelity, ReceiveIntoNullDiscards)
 }
 
 // ------------------------------------------------------------ 4. select {}
-
-double thread_cpu_ms(pthread_t t)
-{
-    clockid_t cid;
-    if (pthread_getcpuclockid(t, &cid) != 0)
-        return -1;
-    timespec ts;
-    clock_gettime(cid, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 // Go's `select {}` (and a select whose cases are all nil channels) blocks
 // forever.  The thread is left parked (detached) for the rest of the test

@@ -12,9 +12,6 @@
 // least once), then lets them idle, reads their CPU time, and then checks
 // that the values sent before and after the idle stretch arrive exactly
 // once and that close releases every waiter.
-#include <pthread.h>
-#include <time.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -25,10 +22,12 @@
 #include <gtest/gtest.h>
 
 #include "chan_impl.hpp"
+#include "support/thread_cpu.hpp"
 #include "support/watchdog.hpp"
 
 using namespace std::chrono_literals;
 using lfgo_test::kBudget;
+using lfgo_test::thread_cpu_ms;
 using lfgo_test::Watchdog;
 
 namespace {
@@ -39,15 +38,6 @@ struct ImplNames {
     template <class T> static std::string GetName(int) { return T::name; }
 };
 TYPED_TEST_SUITE(ChanIdle, Impls, ImplNames);
-
-double thread_cpu_ms(pthread_t t)
-{
-    clockid_t cid;
-    timespec ts;
-    if (pthread_getcpuclockid(t, &cid) != 0 || clock_gettime(cid, &ts) != 0)
-        return -1;
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 struct Shape {
     lfgo_chan_kind kind;
@@ -72,16 +62,16 @@ constexpr auto kWindow = 300ms;
 constexpr double kMaxCpuMs = 30.0;
 
 // The CPU each thread used during kWindow, after kSettle.
-std::vector<double> idle_cpu_ms(const std::vector<std::thread> &ts)
+std::vector<double> idle_cpu_ms(std::vector<std::thread> &ts)
 {
     std::this_thread::sleep_for(kSettle);
     std::vector<double> c0;
     for (auto &t : ts)
-        c0.push_back(thread_cpu_ms(const_cast<std::thread &>(t).native_handle()));
+        c0.push_back(thread_cpu_ms(t.native_handle()));
     std::this_thread::sleep_for(kWindow);
     std::vector<double> used;
     for (size_t i = 0; i < ts.size(); i++)
-        used.push_back(thread_cpu_ms(const_cast<std::thread &>(ts[i]).native_handle()) - c0[i]);
+        used.push_back(thread_cpu_ms(ts[i].native_handle()) - c0[i]);
     return used;
 }
 
