@@ -156,14 +156,22 @@ template <class P> void submit_range(typename P::Pool *pool, MarkArg<P> *args, l
 }
 
 // A task that submits its range from inside the pool, then counts itself out.
+// It starts submitting only once every spawner has been submitted: a thread
+// outside the pool that submits while the injection queue is full runs queued
+// jobs itself, so a spawner still queued when the marks overflow into that
+// queue could otherwise run on an outside submitter instead of a worker.
 template <class P> struct Spawner {
     Marks<P> *m;
     MarkArg<P> *args;
     long from, to;
+    std::atomic<int> *submitted;
+    int submitters;
 };
 template <class P> void spawn(void *a)
 {
     auto *s = static_cast<Spawner<P> *>(a);
+    while (s->submitted->load() < s->submitters)
+        std::this_thread::yield();
     EXPECT_EQ(P::current(), s->m->pool) << "the spawner runs on a worker";
     submit_range<P>(s->m->pool, s->args, s->from, s->to);
     P::done(&s->m->wg);
@@ -179,16 +187,19 @@ template <class P> void exactly_once(int submitters, bool from_tasks)
     for (long i = 0; i < n; i++)
         args[static_cast<size_t>(i)] = {&m, i};
     std::vector<Spawner<P>> sp(static_cast<size_t>(submitters));
+    std::atomic<int> submitted{0};
     P::add(&m.wg, n + (from_tasks ? submitters : 0));
     std::vector<std::thread> ts;
     for (int k = 0; k < submitters; k++) {
         long from = n * k / submitters, to = n * (k + 1) / submitters;
-        sp[static_cast<size_t>(k)] = {&m, args.data(), from, to};
+        sp[static_cast<size_t>(k)] = {&m, args.data(), from, to, &submitted, submitters};
         ts.emplace_back([&, k, from, to] {
-            if (from_tasks)
+            if (from_tasks) {
                 P::go(o.pool, spawn<P>, &sp[static_cast<size_t>(k)]);
-            else
+                submitted.fetch_add(1);
+            } else {
                 submit_range<P>(o.pool, args.data(), from, to);
+            }
         });
     }
     for (auto &t : ts)
