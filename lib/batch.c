@@ -109,12 +109,6 @@ static bool holds_reservation(const lfgo_batch *b, const char *func)
     return true;
 }
 
-static uint64_t now_ns(void)
-{
-    struct timespec t = lfgo_now();
-    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
-
 static struct timespec ts_of(uint64_t ns)
 {
     struct timespec t = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
@@ -134,7 +128,7 @@ static void deliver(lfgo_batch *b, int reason)
 {
     if (b->count == 0)
         return; /* never an empty batch */
-    uint64_t t = now_ns();
+    uint64_t t = lfgo__now_ns();
     /* relaxed: flusher-only field, see stat_add. */
     if (t - b->oldest_ns > lfgo_atomic_load_at(batch_maxdelay_load, &b->st[ST_MAXDELAY], memory_order_relaxed))
         lfgo_atomic_store_at(batch_maxdelay_store, &b->st[ST_MAXDELAY], t - b->oldest_ns, memory_order_relaxed);
@@ -247,7 +241,7 @@ static void wait_lanes(lfgo_batch *b)
         b->lane_open[lane_of_case[c]] = false;
         b->open--;
     } else if (st == LFGO_OK) {
-        ingest(b, cases[c].elem, 1, now_ns());
+        ingest(b, cases[c].elem, 1, lfgo__now_ns());
     }
 }
 
@@ -260,7 +254,7 @@ static void *flusher_main(void *arg)
         /* One clock read per pass: it dates what this pass takes (before
          * it arrived, so a deadline can only come early, by less than a
          * pass) and checks the current batch's deadline. */
-        uint64_t now = now_ns();
+        uint64_t now = lfgo__now_ns();
         if (b->self_flush) {
             /* flush() from the callback: what has arrived goes out now. */
             b->self_flush = false;
@@ -462,7 +456,7 @@ static lfgo_status send_item(lfgo_batch *b, size_t lane_i, const void *item)
     lfgo_chan *lane = b->lane[lane_i];
     unsigned char buf[HDR + LFGO_BATCH_MAX_ITEM];
     unsigned char *e = item == tls_stage + HDR ? tls_stage : buf;
-    uint64_t hdr = (tls_adds++ & SAMPLE_MASK) == 0 ? now_ns() : 0;
+    uint64_t hdr = (tls_adds++ & SAMPLE_MASK) == 0 ? lfgo__now_ns() : 0;
     memcpy(e, &hdr, HDR);
     if (e == buf)
         memcpy(e + HDR, item, b->cfg.item_size);

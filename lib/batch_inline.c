@@ -91,12 +91,6 @@ struct lfgo__binl {
 /* The engine whose callback the calling thread is running (else NULL). */
 static _Thread_local const lfgo__binl *tls_in_cb;
 
-static uint64_t now_ns(void)
-{
-    struct timespec t = lfgo_now();
-    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
-
 static uint32_t gen_of(uint64_t p) { return (uint32_t)(p >> 32); }
 static uint64_t cnt_of(uint64_t p) { return p & CNT_MASK; }
 static uint64_t next_gen(uint64_t p) { return (uint64_t)(gen_of(p) + 1u) << 32 | (p & CLOSED_BIT); }
@@ -182,7 +176,7 @@ static bool deliver_next(lfgo__binl *e, lane *l)
         return false;
     /* relaxed: written before the slot-0 commit, ordered by the acquire. */
     uint64_t first = lfgo_atomic_load_at(batch_inl_first_read, &b->first_ns, memory_order_relaxed);
-    uint64_t delay = now_ns() - first;
+    uint64_t delay = lfgo__now_ns() - first;
     tls_in_cb = e;
     e->cfg.fn(e->cfg.user, b->items, b->size);
     tls_in_cb = NULL;
@@ -283,7 +277,7 @@ static void seal_due(lfgo__binl *e, lane *l, uint64_t p)
  * The loads are seq_cst for the handshake with start_batch. */
 static uint64_t scan_deadlines(lfgo__binl *e)
 {
-    uint64_t now = now_ns(), soonest = 0;
+    uint64_t now = lfgo__now_ns(), soonest = 0;
     for (size_t i = 0; i < e->nlanes; i++) {
         lane *l = &e->lanes[i];
         uint64_t p = lfgo_atomic_load_at(batch_inl_scan_pos, &l->pos, memory_order_seq_cst);
@@ -349,7 +343,7 @@ static void poke_deadline_thread(lfgo__binl *e)
  * batch, or this load sees it idle and the bump makes its park return. */
 static void start_batch(lfgo__binl *e, buf *b)
 {
-    lfgo_atomic_store_at(batch_inl_first_write, &b->first_ns, now_ns(), memory_order_seq_cst);
+    lfgo_atomic_store_at(batch_inl_first_write, &b->first_ns, lfgo__now_ns(), memory_order_seq_cst);
     if (lfgo_atomic_load_at(batch_inl_idle_check, &e->fl_idle, memory_order_seq_cst))
         poke_deadline_thread(e);
 }

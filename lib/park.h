@@ -55,6 +55,14 @@ void lfgo__park_wake_all(lfgo__word *w);
  * cmake/lfgo.map. */
 LFGO_API bool lfgo__deadline_passed(const struct timespec *deadline);
 
+/* lfgo_now() as nanoseconds, for the batcher's stamps and the pool's
+ * statistics (which subtract and compare, never build a deadline). */
+static inline uint64_t lfgo__now_ns(void)
+{
+    struct timespec t = lfgo_now();
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
 /*
  * Spin-then-park.  A waiter first spins (PAUSE), then yields the CPU, then
  * parks.  Usage:

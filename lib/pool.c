@@ -146,11 +146,7 @@ static void pstat(lfgo_pool *p, int k, uint64_t d)
 }
 #define PSTAT(p, k, d) pstat((p), (k), (d))
 
-static uint64_t stat_clock(void)
-{
-    struct timespec t = lfgo_now();
-    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
+static uint64_t stat_clock(void) { return lfgo__now_ns(); }
 #else
 #define PSTAT(p, k, d) ((void)sizeof(d)) /* (nothing evaluated) */
 static uint64_t stat_clock(void) { return 0; }
