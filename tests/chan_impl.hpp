@@ -101,4 +101,24 @@ struct TwinChan {
     static uint32_t waiters(chan *c) { return lfgo__twin_chan_debug_waiters(c); }
 };
 
+// A select case of implementation I (its scase type), for the tests that
+// build case lists inline.
+template <class I> typename I::scase recv_case(typename I::chan *c, void *out)
+{
+    typename I::scase s{};
+    s.chan = c;
+    s.op = LFGO_SELECT_RECV;
+    s.elem = out;
+    return s;
+}
+
+template <class I> typename I::scase send_case(typename I::chan *c, void *v)
+{
+    typename I::scase s{};
+    s.chan = c;
+    s.op = LFGO_SELECT_SEND;
+    s.elem = v;
+    return s;
+}
+
 } // namespace lfgo_test

@@ -11,7 +11,7 @@
 
 #include <gtest/gtest.h>
 
-#include "chan_impl.hpp"
+#include "chan_typed.hpp"
 #include "support/watchdog.hpp"
 
 using namespace std::chrono_literals;
@@ -45,11 +45,7 @@ template <class F> void eventually(F f)
 }
 
 template <class I> class ChanTest : public ::testing::Test {};
-using Impls = ::testing::Types<lfgo_test::LfgoChan, lfgo_test::TwinChan>;
-struct ImplNames {
-    template <class T> static std::string GetName(int) { return T::name; }
-};
-TYPED_TEST_SUITE(ChanTest, Impls, ImplNames);
+TYPED_TEST_SUITE(ChanTest, lfgo_test::ChanImpls, lfgo_test::ImplNames);
 
 // ------------------------------------------------------------ bad input
 

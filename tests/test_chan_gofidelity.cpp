@@ -23,13 +23,15 @@
 #include <lfgo/twin/wg.h>
 #include <lfgo/wg.h>
 
-#include "chan_impl.hpp"
+#include "chan_typed.hpp"
 #include "support/thread_cpu.hpp"
 #include "support/watchdog.hpp"
 
 using namespace std::chrono_literals;
 using lfgo_test::kBudget;
 using lfgo_test::scaled;
+using lfgo_test::recv_case;
+using lfgo_test::send_case;
 using lfgo_test::Watchdog;
 using lfgo_test::thread_cpu_ms;
 
@@ -49,30 +51,8 @@ template <class I> struct Chan {
     operator typename I::chan *() const { return c; }
 };
 
-template <class I> typename I::scase recv_case(typename I::chan *c, void *out)
-{
-    typename I::scase s{};
-    s.chan = c;
-    s.op = LFGO_SELECT_RECV;
-    s.elem = out;
-    return s;
-}
-
-template <class I> typename I::scase send_case(typename I::chan *c, void *v)
-{
-    typename I::scase s{};
-    s.chan = c;
-    s.op = LFGO_SELECT_SEND;
-    s.elem = v;
-    return s;
-}
-
 template <class I> class GoFidelity : public ::testing::Test {};
-using Impls = ::testing::Types<lfgo_test::LfgoChan, lfgo_test::TwinChan>;
-struct ImplNames {
-    template <class T> static std::string GetName(int) { return T::name; }
-};
-TYPED_TEST_SUITE(GoFidelity, Impls, ImplNames);
+TYPED_TEST_SUITE(GoFidelity, lfgo_test::ChanImpls, lfgo_test::ImplNames);
 
 // ------------------------------------------------------------ 1. one instant
 

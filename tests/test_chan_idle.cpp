@@ -21,7 +21,7 @@
 
 #include <gtest/gtest.h>
 
-#include "chan_impl.hpp"
+#include "chan_typed.hpp"
 #include "support/thread_cpu.hpp"
 #include "support/watchdog.hpp"
 
@@ -33,11 +33,7 @@ using lfgo_test::Watchdog;
 namespace {
 
 template <class I> class ChanIdle : public ::testing::Test {};
-using Impls = ::testing::Types<lfgo_test::LfgoChan, lfgo_test::TwinChan>;
-struct ImplNames {
-    template <class T> static std::string GetName(int) { return T::name; }
-};
-TYPED_TEST_SUITE(ChanIdle, Impls, ImplNames);
+TYPED_TEST_SUITE(ChanIdle, lfgo_test::ChanImpls, lfgo_test::ImplNames);
 
 struct Shape {
     lfgo_chan_kind kind;

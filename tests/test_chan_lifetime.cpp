@@ -17,31 +17,19 @@
 #include <lfgo/twin/batch.h>
 #include <lfgo/twin/mutex.h>
 
-#include "chan_impl.hpp"
+#include "chan_typed.hpp"
 #include "support/watchdog.hpp"
 
 using namespace std::chrono_literals;
 using lfgo_test::kBudget;
 using lfgo_test::scaled;
+using lfgo_test::recv_case;
 using lfgo_test::Watchdog;
 
 namespace {
 
 template <class I> class ChanLifetime : public ::testing::Test {};
-using Impls = ::testing::Types<lfgo_test::LfgoChan, lfgo_test::TwinChan>;
-struct ImplNames {
-    template <class T> static std::string GetName(int) { return T::name; }
-};
-TYPED_TEST_SUITE(ChanLifetime, Impls, ImplNames);
-
-template <class I> typename I::scase recv_case(typename I::chan *c, void *out)
-{
-    typename I::scase s{};
-    s.chan = c;
-    s.op = LFGO_SELECT_RECV;
-    s.elem = out;
-    return s;
-}
+TYPED_TEST_SUITE(ChanLifetime, lfgo_test::ChanImpls, lfgo_test::ImplNames);
 
 // Close with k receivers blocked (some in a select); the first receiver to
 // get LFGO_CLOSED destroys the channel at once, while the closer may still be

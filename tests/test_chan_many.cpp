@@ -21,7 +21,7 @@
 
 #include <gtest/gtest.h>
 
-#include "chan_impl.hpp"
+#include "chan_typed.hpp"
 #include "support/watchdog.hpp"
 
 using namespace std::chrono_literals;
@@ -39,11 +39,7 @@ lfgo_chan_kind kind_for(int p, int c)
 }
 
 template <class I> class ChanMany : public ::testing::Test {};
-using Impls = ::testing::Types<lfgo_test::LfgoChan, lfgo_test::TwinChan>;
-struct ImplNames {
-    template <class T> static std::string GetName(int) { return T::name; }
-};
-TYPED_TEST_SUITE(ChanMany, Impls, ImplNames);
+TYPED_TEST_SUITE(ChanMany, lfgo_test::ChanImpls, lfgo_test::ImplNames);
 
 struct Shape {
     int p, c;

@@ -23,7 +23,7 @@
 
 #include <gtest/gtest.h>
 
-#include "chan_impl.hpp"
+#include "chan_typed.hpp"
 #include "support/watchdog.hpp"
 
 using namespace std::chrono_literals;
@@ -34,11 +34,7 @@ using lfgo_test::Watchdog;
 namespace {
 
 template <class I> class ChanSpsc : public ::testing::Test {};
-using Impls = ::testing::Types<lfgo_test::LfgoChan, lfgo_test::TwinChan>;
-struct ImplNames {
-    template <class T> static std::string GetName(int) { return T::name; }
-};
-TYPED_TEST_SUITE(ChanSpsc, Impls, ImplNames);
+TYPED_TEST_SUITE(ChanSpsc, lfgo_test::ChanImpls, lfgo_test::ImplNames);
 
 timespec after_ms(long ms) { return lfgo_deadline_after_ns((int64_t)ms * 1000000); }
 

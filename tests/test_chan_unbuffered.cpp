@@ -14,7 +14,7 @@
 
 #include <gtest/gtest.h>
 
-#include "chan_impl.hpp"
+#include "chan_typed.hpp"
 #include "support/watchdog.hpp"
 
 using lfgo_test::scaled;
@@ -23,11 +23,7 @@ using lfgo_test::Watchdog;
 namespace {
 
 template <class Impl> class ChanUnbuffered : public ::testing::Test {};
-using Impls = ::testing::Types<lfgo_test::LfgoChan, lfgo_test::TwinChan>;
-struct ImplNames {
-    template <class T> static std::string GetName(int) { return T::name; }
-};
-TYPED_TEST_SUITE(ChanUnbuffered, Impls, ImplNames);
+TYPED_TEST_SUITE(ChanUnbuffered, lfgo_test::ChanImpls, lfgo_test::ImplNames);
 
 timespec after_us(int us)
 {
